@@ -1,0 +1,54 @@
+// nce: hardware/network co-design for 2-bit MAC arrays. Thin: parse, call libraries, print.
+#include <fmt/format.h>
+
+#include <array>
+#include <iostream>
+#include <string_view>
+
+#include "cli.hpp"
+#include "nce/workloads/input_error.hpp"
+
+namespace {
+
+using nce::cli::Verb;
+
+constexpr std::array kVerbs = {
+    Verb{"workload", "show, list or export networks (zoo models, workload files, SCALE-Sim CSVs)",
+         nce::cli::run_workload},
+};
+
+void print_usage(std::ostream& out) {
+  out << "usage: nce <verb> [options]   (nce <verb> --help for a verb's options)\n\nverbs:\n";
+  for (const Verb& verb : kVerbs) out << fmt::format("  {:<12} {}\n", verb.name, verb.summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(std::cerr);
+    return nce::cli::kExitUsage;
+  }
+  const std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(std::cout);
+    return nce::cli::kExitOk;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  for (const Verb& verb : kVerbs) {
+    if (name != verb.name) continue;
+    try {
+      return verb.run(args);
+    } catch (const nce::cli::UsageError& error) {
+      std::cerr << "nce " << name << ": " << error.what() << "\n";
+    } catch (const nce::InputError& error) {
+      std::cerr << "nce " << name << ": " << error.what() << "\n";
+    } catch (const std::exception& error) {
+      std::cerr << "nce " << name << ": internal error: " << error.what() << "\n";
+      return nce::cli::kExitFailure;
+    }
+    return nce::cli::kExitUsage;
+  }
+  std::cerr << "nce: unknown verb '" << name << "' (nce --help lists them)\n";
+  return nce::cli::kExitUsage;
+}

@@ -1,0 +1,31 @@
+# Every dependency comes from a Debian 12 package; scripts/debian-packages.txt lists them.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(fmt REQUIRED)
+find_package(verilator REQUIRED HINTS /usr/share/verilator)
+
+# SystemC ships only a pkg-config file on Debian. Its library was built as C++17, so
+# every C++20 translation unit that includes it must pin SC_CPLUSPLUS or the link fails
+# on sc_api_version_2_3_4_cxx202002L; the define lives on this one interface target.
+pkg_check_modules(SYSTEMC REQUIRED IMPORTED_TARGET systemc>=2.3.4)
+add_library(nce_systemc INTERFACE)
+add_library(nce::systemc ALIAS nce_systemc)
+target_link_libraries(nce_systemc INTERFACE PkgConfig::SYSTEMC Threads::Threads)
+target_compile_definitions(nce_systemc INTERFACE SC_CPLUSPLUS=201703L)
+
+# Verilator's verilate(... SYSTEMC) looks for a target named Verilator::systemc and only
+# searches for SystemC itself when it is missing: hand it ours, define included.
+if(NOT TARGET Verilator::systemc)
+  add_library(Verilator::systemc INTERFACE IMPORTED)
+  set_target_properties(Verilator::systemc PROPERTIES INTERFACE_LINK_LIBRARIES nce_systemc)
+endif()
+
+if(NCE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  include(GoogleTest)
+endif()
