@@ -1,0 +1,41 @@
+#pragma once
+// Self-contained HTML pages (inline CSS and SVG, no scripts or external resources) that open
+// offline, plus the tables every report format shares.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace nce::reports {
+
+// A table as text cells; renderers escape as their format needs.
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<bool> numeric;  // per column: right-align (HTML/Markdown); empty = all left
+};
+
+std::string to_csv(const Table& table);       // RFC 4180 quoting where needed
+std::string to_markdown(const Table& table);  // GitHub-flavoured pipe table
+std::string to_html(const Table& table, const std::string& css_class = "data");
+
+std::string escape_html(const std::string& text);
+
+class HtmlPage {
+ public:
+  explicit HtmlPage(std::string title);
+  void add_heading(const std::string& text, int level = 2);
+  void add_paragraph(const std::string& text);  // escaped
+  void add_table(const Table& table, const std::string& id = "");
+  void add_svg(const std::string& svg, const std::string& caption = "");  // from charts.hpp
+  void add_raw_html(const std::string& html);  // caller guarantees well-formed markup
+  std::string render() const;
+
+ private:
+  std::string title_;
+  std::string body_;
+};
+
+// Writes via a temporary file and rename, so readers never see half a report.
+void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace nce::reports

@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "nce/reports/html_page.hpp"
+#include "nce/workloads/input_error.hpp"
+
+namespace nce::reports {
+namespace {
+
+Table sample() {
+  return Table{{"layer", "cycles"}, {{"conv1", "1200"}, {"a,b \"quoted\"", "7"}}, {false, true}};
+}
+
+TEST(Table, CsvQuotesOnlyCellsThatNeedIt) {
+  EXPECT_EQ(to_csv(sample()), "layer,cycles\nconv1,1200\n\"a,b \"\"quoted\"\"\",7\n");
+}
+
+TEST(Table, MarkdownRightAlignsNumericColumnsAndEscapesPipes) {
+  Table table = sample();
+  table.rows[0][0] = "x|y";
+  EXPECT_EQ(to_markdown(table),
+            "| layer | cycles |\n| --- | ---: |\n| x\\|y | 1200 |\n| a,b \"quoted\" | 7 |\n");
+}
+
+TEST(Table, HtmlEscapesCellsAndMarksNumericCells) {
+  Table table{{"<name>"}, {{"a & b"}}, {true}};
+  EXPECT_EQ(to_html(table), "<table class=\"data\">\n<thead><tr><th>&lt;name&gt;</th></tr></thead>\n<tbody>\n"
+                            "<tr><td class=\"num\">a &amp; b</td></tr>\n</tbody>\n</table>\n");
+}
+
+TEST(HtmlPage, IsSelfContained) {
+  HtmlPage page("Report <1>");
+  page.add_heading("Layers");
+  page.add_paragraph("cycles & energy");
+  page.add_table(sample(), "layers");
+  page.add_svg("<svg></svg>\n", "a chart");
+  const std::string html = page.render();
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<title>Report &lt;1&gt;</title>"), std::string::npos);
+  EXPECT_NE(html.find("<div id=\"layers\">"), std::string::npos);
+  EXPECT_NE(html.find("<figcaption>a chart</figcaption>"), std::string::npos);
+  // Nothing to fetch: no scripts, no external sources or links.
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_EQ(html.find("href="), std::string::npos);
+}
+
+TEST(WriteFileAtomically, ReplacesTheFileAndLeavesNoPartial) {
+  const auto dir = std::filesystem::temp_directory_path() / "nce_reports_atomic_test";
+  std::filesystem::create_directories(dir);
+  write_file_atomically(dir / "a.txt", "first");
+  write_file_atomically(dir / "a.txt", "second");
+  std::ifstream in(dir / "a.txt");
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(content, "second");
+  EXPECT_FALSE(std::filesystem::exists(dir / "a.txt.partial"));
+  EXPECT_THROW(write_file_atomically(dir / "missing-dir" / "b.txt", "x"), InputError);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace nce::reports
