@@ -7,6 +7,8 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(fmt REQUIRED)
+# GCC's libgomp: the training engine splits batches over the cores (search/).
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(verilator REQUIRED HINTS /usr/share/verilator)
 
 # SystemC ships only a pkg-config file on Debian. Its library was built as C++17, so
