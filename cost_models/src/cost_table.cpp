@@ -1,0 +1,265 @@
+#include "nce/cost_models/cost_table.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "nce/workloads/input_error.hpp"
+
+namespace nce {
+namespace {
+
+std::pair<Layer, LayerInfo> variant_of(const Workload& workload, const std::vector<LayerInfo>& infos, std::size_t index,
+                                       int in_channels, int out_channels) {
+  Layer layer = workload.layers.at(index);
+  const TensorShape in = infos.at(index).in;
+  layer.inputs.clear();
+  layer.input_shape = TensorShape{in_channels, in.height, in.width};
+  if (layer.has_weights()) layer.out_channels = out_channels;
+  const Workload single{workload.name, *layer.input_shape, {layer}};
+  LayerInfo info = analyze(single).front();
+  return {std::move(layer), info};
+}
+
+std::filesystem::path cache_file(const std::filesystem::path& dir, const std::string& key) {
+  const auto crc = crc32(0L, reinterpret_cast<const Bytef*>(key.data()), uInt(key.size()));
+  return dir / fmt::format("{:08x}-{}.json", crc, key.size());
+}
+
+std::string channel_key(int in, int out) { return fmt::format("{}x{}", in, out); }
+
+// One distinct layer variant (geometry key + channel counts) and its result.
+struct Job {
+  std::string key;
+  int in = 0;
+  int out = 0;
+  std::size_t layer = 0;
+  CostEntry entry;
+  bool done = false;
+};
+
+void load_cache(const std::filesystem::path& file, const std::string& key, std::map<std::string, CostEntry>& entries) {
+  std::ifstream in(file);
+  if (!in) return;
+  try {
+    const nlohmann::json json = nlohmann::json::parse(in);
+    if (json.at("key").get<std::string>() != key) return;  // a hash collision: not our entries
+    for (const auto& [cell, value] : json.at("entries").items()) {
+      entries[cell] = CostEntry{value.at("macs").get<std::int64_t>(), value.at("params").get<std::int64_t>(),
+                                value.at("cycles").get<std::int64_t>(), value.at("energy_pj").get<double>()};
+    }
+  } catch (const nlohmann::json::exception&) {
+    entries.clear();  // a damaged cache file is rebuilt, never trusted
+  }
+}
+
+void store_cache(const std::filesystem::path& file, const std::string& key,
+                 const std::map<std::string, CostEntry>& entries) {
+  nlohmann::json json;
+  json["key"] = key;
+  json["entries"] = nlohmann::json::object();
+  for (const auto& [cell, e] : entries) {
+    json["entries"][cell] = {{"macs", e.macs}, {"params", e.params}, {"cycles", e.cycles}, {"energy_pj", e.energy_pj}};
+  }
+  // Write-then-rename: a concurrent reader sees the old or the new file, never half of one.
+  const std::filesystem::path partial = file.string() + fmt::format(".{}.partial", std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  {
+    std::ofstream out(partial);
+    if (!out) throw InputError(fmt::format("{}: cannot write the cost-table cache", file.string()));
+    out << json.dump() << "\n";
+  }
+  std::filesystem::rename(partial, file);
+}
+
+}  // namespace
+
+std::string_view to_string(CostMetric metric) {
+  switch (metric) {
+    case CostMetric::macs: return "macs";
+    case CostMetric::params: return "params";
+    case CostMetric::cycles: return "cycles";
+    case CostMetric::energy: return "energy";
+  }
+  return "?";
+}
+
+CostMetric cost_metric_from_string(std::string_view text) {
+  if (text == "macs" || text == "flops") return CostMetric::macs;
+  if (text == "params") return CostMetric::params;
+  if (text == "cycles" || text == "latency") return CostMetric::cycles;
+  if (text == "energy") return CostMetric::energy;
+  throw InputError(fmt::format("unknown cost metric '{}' (expected flops, params, latency or energy)", text));
+}
+
+double CostEntry::metric(CostMetric which) const {
+  switch (which) {
+    case CostMetric::macs: return double(macs);
+    case CostMetric::params: return double(params);
+    case CostMetric::cycles: return double(cycles);
+    case CostMetric::energy: return energy_pj;
+  }
+  return 0;
+}
+
+LayerStats ShapeCostModel::evaluate(const Layer& layer, const LayerInfo& info, const AcceleratorConfig&) const {
+  LayerStats stats;
+  stats.layer = layer.name;
+  stats.type = std::string(to_string(layer.type));
+  stats.macs = info.macs;
+  return stats;
+}
+
+std::vector<CostTerm> CostTable::terms(const WidthBinding& binding, CostMetric metric) const {
+  std::vector<CostTerm> out;
+  for (const LayerCostTable& table : layers) {
+    CostTerm term;
+    term.layer = table.layer;
+    term.in_decision = binding.in_decision.at(table.layer);
+    term.out_decision = binding.out_decision.at(table.layer);
+    term.table.resize(Eigen::Index(table.in_widths.size()), Eigen::Index(table.out_widths.size()));
+    for (std::size_t i = 0; i < table.in_widths.size(); ++i) {
+      for (std::size_t j = 0; j < table.out_widths.size(); ++j) {
+        term.table(Eigen::Index(i), Eigen::Index(j)) = table.at(i, j).metric(metric);
+      }
+    }
+    out.push_back(std::move(term));
+  }
+  return out;
+}
+
+std::pair<Layer, LayerInfo> layer_variant(const Workload& workload, std::size_t layer, int in_channels,
+                                          int out_channels) {
+  return variant_of(workload, analyze(workload), layer, in_channels, out_channels);
+}
+
+std::string cost_cache_key(const Layer& layer, const LayerInfo& info, const CostModel& model,
+                           const AcceleratorConfig& config) {
+  // Everything the cost can depend on except the two channel counts, which index the entries.
+  return fmt::format(
+      "model={}/{}\nlayer type={} kernel={}x{} stride={} padding={} groups={} bits=W{}A{} input={}x{} pool={}\n"
+      "config:\n{}",
+      model.name(), model.version(), to_string(layer.type), layer.kernel_h, layer.kernel_w, layer.stride,
+      layer.padding, layer.groups, layer.precision.weight_bits, layer.precision.act_bits, info.in.height,
+      info.in.width, to_string(layer.pool), accelerator_config_to_yaml(config));
+}
+
+CostTable build_cost_table(const Workload& workload, const WidthBinding& binding, const CostModel& model,
+                           const AcceleratorConfig& config, const std::optional<std::filesystem::path>& cache_dir,
+                           CostTableBuildStats* stats) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<LayerInfo> infos = analyze(workload);
+  CostTable table{workload.name, model.name(), config.name, {}};
+
+  // 1. The cells of every table, and the distinct layer variants behind them.
+  std::vector<Job> jobs;
+  std::map<std::tuple<std::string, int, int>, std::size_t> job_of;
+  std::vector<std::vector<std::size_t>> cell_jobs;
+  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+    if (!workload.layers[i].has_weights()) continue;
+    LayerCostTable layer_table;
+    layer_table.layer = i;
+    layer_table.name = workload.layers[i].name;
+    const int in_d = binding.in_decision.at(i), out_d = binding.out_decision.at(i);
+    layer_table.in_widths = in_d < 0 ? std::vector<int>{infos[i].in.channels} : binding.decisions[in_d].widths;
+    layer_table.out_widths = out_d < 0 ? std::vector<int>{infos[i].out.channels} : binding.decisions[out_d].widths;
+    std::vector<std::size_t> cells;
+    for (int in : layer_table.in_widths) {
+      for (int out : layer_table.out_widths) {
+        const auto [variant, info] = variant_of(workload, infos, i, in, out);
+        const std::string key = cost_cache_key(variant, info, model, config);
+        auto [it, fresh] = job_of.try_emplace({key, in, out}, jobs.size());
+        if (fresh) jobs.push_back({key, in, out, i, {}, false});
+        cells.push_back(it->second);
+      }
+    }
+    cell_jobs.push_back(std::move(cells));
+    table.layers.push_back(std::move(layer_table));
+  }
+
+  // 2. Cached entries.
+  std::map<std::string, std::map<std::string, CostEntry>> cached;
+  std::int64_t from_cache = 0;
+  if (cache_dir) {
+    std::filesystem::create_directories(*cache_dir);
+    for (Job& job : jobs) {
+      auto [it, fresh] = cached.try_emplace(job.key);
+      if (fresh) load_cache(cache_file(*cache_dir, job.key), job.key, it->second);
+      if (auto hit = it->second.find(channel_key(job.in, job.out)); hit != it->second.end()) {
+        job.entry = hit->second;
+        job.done = true;
+        ++from_cache;
+      }
+    }
+  }
+
+  // 3. Evaluate the rest on all cores (one thread when the model cannot share a process).
+  std::vector<std::size_t> pending;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    if (!jobs[j].done) pending.push_back(j);
+  }
+  const int threads =
+      model.thread_safe() ? int(std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, pending.size() + 1)) : 1;
+  std::atomic<std::size_t> next{0};
+  std::mutex error_mutex;
+  std::string first_error;
+  auto worker = [&] {
+    for (std::size_t p = next++; p < pending.size(); p = next++) {
+      Job& job = jobs[pending[p]];
+      try {
+        const auto [variant, info] = variant_of(workload, infos, job.layer, job.in, job.out);
+        const LayerStats s = model.evaluate(variant, info, config);
+        job.entry = CostEntry{info.macs, info.params, s.cycles, s.energy.total()};
+        job.done = true;
+      } catch (const std::exception& error) {
+        std::lock_guard lock(error_mutex);
+        if (first_error.empty()) {
+          first_error = fmt::format("layer '{}' at {}x{} channels: {}", workload.layers[job.layer].name, job.in,
+                                    job.out, error.what());
+        }
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+  }
+  if (!first_error.empty()) throw InputError(first_error);
+
+  // 4. Extend the cache with what was evaluated.
+  if (cache_dir && !pending.empty()) {
+    std::map<std::string, bool> dirty;
+    for (std::size_t p : pending) {
+      const Job& job = jobs[p];
+      cached[job.key][channel_key(job.in, job.out)] = job.entry;
+      dirty[job.key] = true;
+    }
+    for (const auto& [key, unused] : dirty) store_cache(cache_file(*cache_dir, key), key, cached[key]);
+  }
+
+  // 5. Fill the tables.
+  std::int64_t entries = 0;
+  for (std::size_t t = 0; t < table.layers.size(); ++t) {
+    for (std::size_t job : cell_jobs[t]) table.layers[t].entries.push_back(jobs[job].entry);
+    entries += std::int64_t(cell_jobs[t].size());
+  }
+  if (stats != nullptr) {
+    stats->entries = entries;
+    stats->evaluated = std::int64_t(pending.size());
+    stats->from_cache = from_cache;
+    stats->threads = threads;
+    stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  return table;
+}
+
+}  // namespace nce
