@@ -15,6 +15,8 @@ using nce::cli::Verb;
 constexpr std::array kVerbs = {
     Verb{"workload", "show, list or export networks (zoo models, workload files, SCALE-Sim CSVs)",
          nce::cli::run_workload},
+    Verb{"train", "train a quantized network (PACT activations, 2-bit weights) on Fashion-MNIST or CIFAR-10",
+         nce::cli::run_train},
 };
 
 void print_usage(std::ostream& out) {

@@ -1,0 +1,103 @@
+// nce train: quantized training of a zoo model or workload file on Fashion-MNIST or CIFAR-10.
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <iostream>
+
+#include "cli.hpp"
+#include "nce/search/network.hpp"
+#include "nce/search/trainer.hpp"
+#include "nce/workloads/input_error.hpp"
+#include "nce/workloads/workload_file.hpp"
+#include "nce/workloads/zoo.hpp"
+
+namespace nce::cli {
+namespace {
+
+// A CIFAR zoo name trained on Fashion-MNIST means its 1x28x28 variant.
+Workload resolve_model(const std::string& model, const std::string& dataset) {
+  if (dataset == "fashion-mnist" && zoo::contains(model + "-fmnist")) return zoo::make(model + "-fmnist");
+  return load_workload(model);
+}
+
+}  // namespace
+
+int run_train(const std::vector<std::string>& args) {
+  std::string model;
+  std::string dataset;
+  std::string data_dir;
+  std::string out;
+  int bits = 0;
+  int threads = 0;
+  int train_limit = -1;
+  int test_limit = -1;
+  bool no_augment = false;
+  search::TrainConfig config;
+  po::options_description options;
+  options.add_options()("model", po::value(&model)->required(), "zoo model name or workload file")(
+      "dataset", po::value(&dataset)->default_value("fashion-mnist"), "fashion-mnist or cifar10")(
+      "data-dir", po::value(&data_dir), "dataset directory (default: Debian's fashion-mnist; data/cifar-10-batches-bin)")(
+      "bits", po::value(&bits),
+      "bit width of the W2A2 layers (2, 3, 4, 8; 32 = everything in float); default: the workload's precisions")(
+      "epochs", po::value(&config.epochs)->default_value(1), "training epochs")(
+      "batch", po::value(&config.batch)->default_value(128), "batch size")(
+      "lr", po::value(&config.lr)->default_value(0.1), "initial learning rate (cosine schedule to 0)")(
+      "momentum", po::value(&config.momentum)->default_value(0.9), "SGD momentum")(
+      "weight-decay", po::value(&config.weight_decay)->default_value(4e-4), "L2 weight decay")(
+      "seed", po::value(&config.seed)->default_value(1), "seed of initialisation, shuffling and augmentation")(
+      "train-limit", po::value(&train_limit), "use only the first N training images")(
+      "test-limit", po::value(&test_limit), "use only the first N test images")(
+      "no-augment", po::bool_switch(&no_augment), "no random crop / flip")(
+      "threads", po::value(&threads), "threads (default: all cores)")(
+      "out", po::value(&out)->required(), "run directory: metrics.jsonl, checkpoint.bin, summary.json")(
+      "resume", po::bool_switch(&config.resume), "continue from RUN/checkpoint.bin");
+  po::variables_map values;
+  if (!parse("usage: nce train --model NAME|FILE [--dataset fashion-mnist|cifar10] [--bits B] --epochs N --out RUN/ "
+             "[--resume]",
+             options, {}, args, values)) {
+    return kExitOk;
+  }
+  if (values.count("bits") && !(bits == 32 || (bits >= 2 && bits <= 16))) {
+    throw UsageError(fmt::format("--bits must be 2..16 or 32, got {}", bits));
+  }
+  if (config.epochs < 1) throw UsageError("--epochs must be at least 1");
+  if (config.batch < 2) throw UsageError("--batch must be at least 2");
+  if (threads > 0) omp_set_num_threads(threads);
+
+  Workload workload = resolve_model(model, dataset);
+  const bool quantize = !(values.count("bits") && bits == 32);
+  if (values.count("bits") && quantize) {
+    for (Layer& layer : workload.layers) {
+      if (layer.has_weights() && layer.precision == Precision{2, 2}) layer.precision = {bits, bits};
+    }
+  }
+  search::DatasetSplits data = search::load_dataset(dataset, data_dir);
+  const TensorShape input = workload.input;
+  if (input.channels != data.train.channels || input.height != data.train.height || input.width != data.train.width) {
+    throw InputError(fmt::format("model {} takes {}x{}x{} inputs but {} images are {}x{}x{}", workload.name,
+                                 input.channels, input.height, input.width, dataset, data.train.channels,
+                                 data.train.height, data.train.width));
+  }
+  if (workload.layers.empty() || workload.layers.back().out_channels != data.train.classes) {
+    throw InputError(fmt::format("model {}: the last layer must output {} classes", workload.name, data.train.classes));
+  }
+  data.train.truncate(train_limit);
+  data.test.truncate(test_limit);
+
+  config.dataset = dataset;
+  config.out = out;
+  config.augmentation.enabled = !no_augment;
+  config.progress = &std::cerr;
+  config.description = quantize ? (values.count("bits") ? fmt::format("W{}A{} body", bits, bits) : "workload precisions")
+                                : "W32A32";
+  search::Network network(workload, config.seed, quantize);
+  std::cerr << fmt::format("training {} ({}) on {}: {} train / {} test images, {} epochs, batch {}, {} threads\n",
+                           workload.name, config.description, dataset, data.train.size(), data.test.size(),
+                           config.epochs, config.batch, omp_get_max_threads());
+  const search::TrainResult result = search::train(network, data, config);
+  std::cout << fmt::format("test accuracy {:.2f}% ({} images); results in {}/summary.json\n",
+                           100.0 * result.test_accuracy, data.test.size(), out);
+  return kExitOk;
+}
+
+}  // namespace nce::cli
