@@ -1,0 +1,76 @@
+#pragma once
+// The accelerator as a validated value: array, buffers, DRAM, clock, energy table. Configuration
+// flows one way (file/flags -> this struct -> components); validation happens once, here, and
+// every error names the offending field.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nce/cost_models/energy_table.hpp"
+
+namespace nce {
+
+enum class Dataflow { weight_stationary, output_stationary };
+std::string_view to_string(Dataflow dataflow);   // "ws" / "os"
+Dataflow dataflow_from_string(std::string_view);  // throws InputError
+
+// One on-chip SRAM. Half of the capacity is one slot of the double buffer.
+struct BufferConfig {
+  std::int64_t capacity_bytes = 64 * 1024;
+  int word_bits = 0;  // 0: auto, one array edge of operands per word (see effective_word_bits)
+  int ports = 1;      // word accesses per cycle on the array side
+  bool operator==(const BufferConfig&) const = default;
+};
+
+struct DramConfig {
+  double bytes_per_cycle = 8.0;
+  int latency_cycles = 100;
+  bool operator==(const DramConfig&) const = default;
+};
+
+struct AcceleratorConfig {
+  std::string name = "default";
+  int rows = 16;
+  int cols = 16;
+  Dataflow dataflow = Dataflow::weight_stationary;
+  int accumulator_bits = 16;  // partial-sum width inside the array
+  double clock_mhz = 500.0;
+  BufferConfig ifmap;
+  BufferConfig weight;
+  BufferConfig ofmap{64 * 1024, 0, 2};
+  DramConfig dram;
+  EnergyTable energy;
+
+  std::int64_t pes() const { return std::int64_t{rows} * cols; }
+  bool operator==(const AcceleratorConfig&) const = default;
+};
+
+// Auto word widths: the ifmap buffer delivers one column of `rows` 2-bit digits, the weight
+// buffer one row of `cols` 2-bit digits, the ofmap buffer one row of `cols` 32-bit sums, so a
+// matching array never waits on a single port.
+int effective_word_bits(const AcceleratorConfig& config, const BufferConfig& buffer);
+
+// Throws InputError naming the field ("buffers.ifmap.capacity_kib must be positive, got 0").
+void validate(const AcceleratorConfig& config);
+
+// `key=value` overrides on the YAML field paths of configs/default.yaml, e.g.
+// {"array.rows", "32"}, {"dram.bytes_per_cycle", "4"}, {"energy", "accelergy45"}.
+using ConfigOverrides = std::vector<std::pair<std::string, std::string>>;
+
+// Directory holding default.yaml and energy/<preset>.yaml: $NCE_CONFIG_DIR, else the source
+// tree's configs/.
+std::filesystem::path default_config_dir();
+
+// Reads our YAML format (.yaml/.yml) or a SCALE-Sim .cfg, applies overrides, validates.
+// An empty path means configs/default.yaml.
+AcceleratorConfig load_accelerator_config(const std::filesystem::path& path, const ConfigOverrides& overrides = {});
+AcceleratorConfig accelerator_config_from_yaml(const std::string& text, const std::string& source_name,
+                                               const ConfigOverrides& overrides = {},
+                                               const std::filesystem::path& preset_dir = default_config_dir());
+AcceleratorConfig accelerator_config_from_scalesim(const std::string& text, const std::string& source_name,
+                                                   const ConfigOverrides& overrides = {});
+std::string accelerator_config_to_yaml(const AcceleratorConfig& config);
+
+}  // namespace nce

@@ -1,0 +1,28 @@
+#pragma once
+// Per-action energies (pJ) and how a 2-bit PE's energy is built from them. The numbers live in
+// configs/energy/<preset>.yaml with their sources; this header only says how they combine.
+#include <string>
+
+namespace nce {
+
+struct EnergyTable {
+  std::string name = "horowitz45";
+  std::string source;
+  double multiplier_8x8_pj = 0.2;           // scaled by (w_bits * a_bits) / 64 for narrower operands
+  double adder_pj_per_bit = 0.003125;       // per accumulator bit per addition
+  double register_pj_per_bit = 0.00333;     // per flip-flop bit written
+  double sram_reference_pj_per_bit = 0.3125;    // per bit accessed in a 32 KiB SRAM
+  double sram_reference_kib = 32.0;         // capacity the SRAM figure was measured at
+  double dram_pj_per_byte = 162.5;
+  double leakage_pj_per_pe_cycle = 0.0005;  // per PE per cycle
+  double leakage_pj_per_kib_cycle = 0.001;  // per KiB of SRAM per cycle
+  bool operator==(const EnergyTable&) const = default;
+};
+
+// Energy of one 2-bit multiply on the array (the PE's precision; wider layers run as passes).
+double multiplier_pj(const EnergyTable& table, int weight_bits, int act_bits);
+// Per-bit access energy of an SRAM of `capacity_bytes`: the reference figure scaled with the
+// square root of capacity (Horowitz 2014: 8 KB -> 10 pJ, 32 KB -> 20 pJ per 64-bit read).
+double sram_pj_per_bit(const EnergyTable& table, double capacity_bytes);
+
+}  // namespace nce

@@ -1,0 +1,365 @@
+#include "nce/cost_models/accelerator_config.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "nce/workloads/input_error.hpp"
+
+namespace nce {
+namespace {
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(fmt::format("cannot read config file '{}'", path.string()));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Field readers: every error names the field path and the source.
+class FieldReader {
+ public:
+  explicit FieldReader(std::string source) : source_(std::move(source)) {}
+
+  template <typename T>
+  T get(const YAML::Node& node, const std::string& path, T fallback) const {
+    if (!node) return fallback;
+    try {
+      return node.as<T>();
+    } catch (const YAML::Exception&) {
+      throw InputError(fmt::format("{}: {} must be {}, got '{}'", source_, path, kind<T>(), text(node)));
+    }
+  }
+
+  void check_keys(const YAML::Node& node, const std::string& path, const std::set<std::string>& allowed) const {
+    if (!node) return;
+    if (!node.IsMap()) throw InputError(fmt::format("{}: {} must be a mapping", source_, path.empty() ? "config" : path));
+    for (const auto& entry : node) {
+      const std::string key = entry.first.as<std::string>();
+      if (!allowed.contains(key)) {
+        std::string known;
+        for (const std::string& k : allowed) known += (known.empty() ? "" : ", ") + k;
+        throw InputError(fmt::format("{}: unknown field '{}{}' (known: {})", source_, path.empty() ? "" : path + ".",
+                                     key, known));
+      }
+    }
+  }
+
+  const std::string& source() const { return source_; }
+
+ private:
+  template <typename T>
+  static const char* kind() {
+    if constexpr (std::is_same_v<T, std::string>) return "a string";
+    if constexpr (std::is_floating_point_v<T>) return "a number";
+    return "an integer";
+  }
+  static std::string text(const YAML::Node& node) {
+    if (node.IsScalar()) return node.Scalar();
+    YAML::Emitter out;
+    out << YAML::Flow << node;
+    return out.c_str();
+  }
+  std::string source_;
+};
+
+// Sets `value` at a dotted path, creating maps on the way.
+void set_path(YAML::Node root, const std::string& path, const std::string& value) {
+  std::vector<std::string> parts;
+  std::stringstream stream(path);
+  for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
+  if (parts.empty() || path.empty()) throw InputError("empty config override key");
+  std::vector<YAML::Node> chain{root};
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = chain.back()[parts[i]];
+    if (next && !next.IsMap()) throw InputError(fmt::format("config override '{}': '{}' is not a section", path, parts[i]));
+    chain.push_back(next);
+  }
+  chain.back()[parts.back()] = YAML::Load(value);
+}
+
+std::filesystem::path preset_file(const std::string& name, const std::filesystem::path& near) {
+  for (const std::filesystem::path& dir : {near / "energy", default_config_dir() / "energy"}) {
+    const std::filesystem::path candidate = dir / (name + ".yaml");
+    if (std::filesystem::exists(candidate)) return candidate;
+  }
+  throw InputError(fmt::format("unknown energy preset '{}' (looked for energy/{}.yaml next to the config and in {})",
+                               name, name, (default_config_dir() / "energy").string()));
+}
+
+BufferConfig read_buffer(const FieldReader& r, const YAML::Node& node, const std::string& path, BufferConfig b) {
+  r.check_keys(node, path, {"capacity_kib", "word_bits", "ports"});
+  if (!node) return b;
+  if (node["capacity_kib"]) {
+    const double kib = r.get<double>(node["capacity_kib"], path + ".capacity_kib", 0);
+    const double bytes = kib * 1024.0;
+    if (!(kib > 0) || bytes != std::floor(bytes) || bytes > 1e15) {
+      throw InputError(fmt::format("{}: {}.capacity_kib must be a positive whole number of bytes, got {}", r.source(),
+                                   path, node["capacity_kib"].Scalar()));
+    }
+    b.capacity_bytes = static_cast<std::int64_t>(bytes);
+  }
+  if (node["word_bits"]) {
+    if (node["word_bits"].IsScalar() && node["word_bits"].Scalar() == "auto") {
+      b.word_bits = 0;
+    } else {
+      b.word_bits = r.get<int>(node["word_bits"], path + ".word_bits", 0);
+      if (b.word_bits <= 0) {
+        throw InputError(fmt::format("{}: {}.word_bits must be positive or 'auto', got {}", r.source(), path, b.word_bits));
+      }
+    }
+  }
+  b.ports = r.get<int>(node["ports"], path + ".ports", b.ports);
+  return b;
+}
+
+EnergyTable read_energy(const FieldReader& r, const YAML::Node& node, EnergyTable e) {
+  r.check_keys(node, "energy",
+               {"name", "source", "multiplier_8x8_pj", "adder_pj_per_bit", "register_pj_per_bit",
+                "sram_reference_pj_per_bit", "sram_reference_kib", "dram_pj_per_byte", "leakage_pj_per_pe_cycle",
+                "leakage_pj_per_kib_cycle"});
+  e.name = r.get<std::string>(node["name"], "energy.name", e.name);
+  e.source = r.get<std::string>(node["source"], "energy.source", e.source);
+  e.multiplier_8x8_pj = r.get<double>(node["multiplier_8x8_pj"], "energy.multiplier_8x8_pj", e.multiplier_8x8_pj);
+  e.adder_pj_per_bit = r.get<double>(node["adder_pj_per_bit"], "energy.adder_pj_per_bit", e.adder_pj_per_bit);
+  e.register_pj_per_bit = r.get<double>(node["register_pj_per_bit"], "energy.register_pj_per_bit", e.register_pj_per_bit);
+  e.sram_reference_pj_per_bit =
+      r.get<double>(node["sram_reference_pj_per_bit"], "energy.sram_reference_pj_per_bit", e.sram_reference_pj_per_bit);
+  e.sram_reference_kib = r.get<double>(node["sram_reference_kib"], "energy.sram_reference_kib", e.sram_reference_kib);
+  e.dram_pj_per_byte = r.get<double>(node["dram_pj_per_byte"], "energy.dram_pj_per_byte", e.dram_pj_per_byte);
+  e.leakage_pj_per_pe_cycle =
+      r.get<double>(node["leakage_pj_per_pe_cycle"], "energy.leakage_pj_per_pe_cycle", e.leakage_pj_per_pe_cycle);
+  e.leakage_pj_per_kib_cycle =
+      r.get<double>(node["leakage_pj_per_kib_cycle"], "energy.leakage_pj_per_kib_cycle", e.leakage_pj_per_kib_cycle);
+  return e;
+}
+
+AcceleratorConfig from_node(YAML::Node root, const std::string& source, const ConfigOverrides& overrides,
+                            const std::filesystem::path& preset_dir) {
+  if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  // A preset switch first, so field overrides (energy.dram_pj_per_byte=...) apply to the preset.
+  for (const auto& [key, value] : overrides)
+    if (key == "energy") set_path(root, key, value);
+  if (root["energy"] && root["energy"].IsScalar()) {
+    const std::filesystem::path file = preset_file(root["energy"].Scalar(), preset_dir);
+    YAML::Node preset;
+    try {
+      preset = YAML::LoadFile(file.string());
+    } catch (const YAML::Exception& error) {
+      throw InputError(fmt::format("{}: {}", file.string(), error.what()));
+    }
+    root["energy"] = preset;
+  }
+  for (const auto& [key, value] : overrides)
+    if (key != "energy") set_path(root, key, value);
+
+  const FieldReader r(source);
+  r.check_keys(root, "", {"name", "array", "clock_mhz", "buffers", "dram", "energy"});
+  AcceleratorConfig c;
+  c.name = r.get<std::string>(root["name"], "name", c.name);
+  const YAML::Node array = root["array"];
+  r.check_keys(array, "array", {"rows", "cols", "dataflow", "accumulator_bits"});
+  if (array) {
+    c.rows = r.get<int>(array["rows"], "array.rows", c.rows);
+    c.cols = r.get<int>(array["cols"], "array.cols", c.cols);
+    c.accumulator_bits = r.get<int>(array["accumulator_bits"], "array.accumulator_bits", c.accumulator_bits);
+    if (array["dataflow"]) {
+      const std::string text = r.get<std::string>(array["dataflow"], "array.dataflow", "ws");
+      try {
+        c.dataflow = dataflow_from_string(text);
+      } catch (const InputError& error) {
+        throw InputError(fmt::format("{}: array.dataflow: {}", source, error.what()));
+      }
+    }
+  }
+  c.clock_mhz = r.get<double>(root["clock_mhz"], "clock_mhz", c.clock_mhz);
+  const YAML::Node buffers = root["buffers"];
+  r.check_keys(buffers, "buffers", {"ifmap", "weight", "ofmap"});
+  if (buffers) {
+    c.ifmap = read_buffer(r, buffers["ifmap"], "buffers.ifmap", c.ifmap);
+    c.weight = read_buffer(r, buffers["weight"], "buffers.weight", c.weight);
+    c.ofmap = read_buffer(r, buffers["ofmap"], "buffers.ofmap", c.ofmap);
+  }
+  const YAML::Node dram = root["dram"];
+  r.check_keys(dram, "dram", {"bytes_per_cycle", "latency_cycles"});
+  if (dram) {
+    c.dram.bytes_per_cycle = r.get<double>(dram["bytes_per_cycle"], "dram.bytes_per_cycle", c.dram.bytes_per_cycle);
+    c.dram.latency_cycles = r.get<int>(dram["latency_cycles"], "dram.latency_cycles", c.dram.latency_cycles);
+  }
+  if (root["energy"]) c.energy = read_energy(r, root["energy"], c.energy);
+  try {
+    validate(c);
+  } catch (const InputError& error) {
+    throw InputError(fmt::format("{}: {}", source, error.what()));
+  }
+  return c;
+}
+
+std::string trim(std::string text) {
+  const auto first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  const auto last = text.find_last_not_of(" \t\r");
+  return text.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+std::string_view to_string(Dataflow dataflow) { return dataflow == Dataflow::weight_stationary ? "ws" : "os"; }
+
+Dataflow dataflow_from_string(std::string_view text) {
+  if (text == "ws" || text == "weight_stationary") return Dataflow::weight_stationary;
+  if (text == "os" || text == "output_stationary") return Dataflow::output_stationary;
+  throw InputError(fmt::format("unknown dataflow '{}' (expected ws or os)", text));
+}
+
+int effective_word_bits(const AcceleratorConfig& config, const BufferConfig& buffer) {
+  if (buffer.word_bits > 0) return buffer.word_bits;
+  if (&buffer == &config.ifmap) return 2 * config.rows;
+  if (&buffer == &config.weight) return 2 * config.cols;
+  return 32 * config.cols;
+}
+
+void validate(const AcceleratorConfig& c) {
+  auto positive = [](const char* field, double value) {
+    if (!(value > 0)) throw InputError(fmt::format("{} must be positive, got {}", field, value));
+  };
+  positive("array.rows", c.rows);
+  positive("array.cols", c.cols);
+  if (c.rows > 4096 || c.cols > 4096) {
+    throw InputError(fmt::format("array.rows/cols must be at most 4096, got {}x{}", c.rows, c.cols));
+  }
+  if (c.accumulator_bits < 4 || c.accumulator_bits > 32) {
+    throw InputError(fmt::format("array.accumulator_bits must be in [4, 32], got {}", c.accumulator_bits));
+  }
+  // A WS column sums `rows` products of magnitude up to 6 (-2 x 3); the accumulator must hold
+  // that without wrapping (rtl/mac_array.sv: AccWidth >= ceil(log2(Rows * 6)) + 1).
+  if (c.dataflow == Dataflow::weight_stationary &&
+      std::int64_t{c.rows} * 6 > (std::int64_t{1} << (c.accumulator_bits - 1)) - 1) {
+    throw InputError(fmt::format("array.accumulator_bits = {} cannot hold a column sum of {} rows x 6",
+                                 c.accumulator_bits, c.rows));
+  }
+  positive("clock_mhz", c.clock_mhz);
+  for (const auto& [name, b] : {std::pair{"ifmap", &c.ifmap}, {"weight", &c.weight}, {"ofmap", &c.ofmap}}) {
+    if (b->capacity_bytes <= 0) {
+      throw InputError(fmt::format("buffers.{}.capacity_kib must be positive, got {}", name, double(b->capacity_bytes) / 1024));
+    }
+    if (b->word_bits < 0) throw InputError(fmt::format("buffers.{}.word_bits must be positive or auto", name));
+    if (b->ports <= 0) throw InputError(fmt::format("buffers.{}.ports must be positive, got {}", name, b->ports));
+  }
+  positive("dram.bytes_per_cycle", c.dram.bytes_per_cycle);
+  if (c.dram.latency_cycles < 0) {
+    throw InputError(fmt::format("dram.latency_cycles must be >= 0, got {}", c.dram.latency_cycles));
+  }
+  const EnergyTable& e = c.energy;
+  for (const auto& [field, value] :
+       {std::pair{"energy.multiplier_8x8_pj", e.multiplier_8x8_pj}, {"energy.adder_pj_per_bit", e.adder_pj_per_bit},
+        {"energy.register_pj_per_bit", e.register_pj_per_bit}, {"energy.sram_reference_pj_per_bit", e.sram_reference_pj_per_bit},
+        {"energy.dram_pj_per_byte", e.dram_pj_per_byte}, {"energy.leakage_pj_per_pe_cycle", e.leakage_pj_per_pe_cycle},
+        {"energy.leakage_pj_per_kib_cycle", e.leakage_pj_per_kib_cycle}}) {
+    if (!(value >= 0)) throw InputError(fmt::format("{} must be >= 0, got {}", field, value));
+  }
+  positive("energy.sram_reference_kib", e.sram_reference_kib);
+}
+
+std::filesystem::path default_config_dir() {
+  if (const char* dir = std::getenv("NCE_CONFIG_DIR"); dir && *dir) return dir;
+  return NCE_DEFAULT_CONFIG_DIR;
+}
+
+AcceleratorConfig accelerator_config_from_yaml(const std::string& text, const std::string& source_name,
+                                               const ConfigOverrides& overrides, const std::filesystem::path& preset_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& error) {
+    throw InputError(fmt::format("{}: {}", source_name, error.what()));
+  }
+  try {
+    return from_node(root, source_name, overrides, preset_dir);
+  } catch (const YAML::Exception& error) {
+    throw InputError(fmt::format("{}: {}", source_name, error.what()));
+  }
+}
+
+AcceleratorConfig accelerator_config_from_scalesim(const std::string& text, const std::string& source_name,
+                                                   const ConfigOverrides& overrides) {
+  // SCALE-Sim's [architecture_presets]: ArrayHeight/Width, Ifmap/Filter/OfmapSramSzkB, Dataflow,
+  // Bandwidth (words per cycle; SCALE-Sim's word is one byte). Everything else keeps our defaults.
+  YAML::Node root(YAML::NodeType::Map);
+  std::istringstream in(text);
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty() || line.front() == '[') continue;
+    const auto sep = line.find_first_of(":=");
+    if (sep == std::string::npos) throw InputError(fmt::format("{}:{}: expected 'Key : value'", source_name, line_no));
+    const std::string key = trim(line.substr(0, sep));
+    const std::string value = trim(line.substr(sep + 1));
+    static const std::map<std::string, std::string> kKeys = {
+        {"ArrayHeight", "array.rows"},           {"ArrayWidth", "array.cols"},
+        {"IfmapSramSzkB", "buffers.ifmap.capacity_kib"}, {"FilterSramSzkB", "buffers.weight.capacity_kib"},
+        {"OfmapSramSzkB", "buffers.ofmap.capacity_kib"}, {"Dataflow", "array.dataflow"},
+        {"Bandwidth", "dram.bytes_per_cycle"},   {"run_name", "name"}};
+    const auto it = kKeys.find(key);
+    if (it == kKeys.end()) continue;
+    if (key == "Dataflow" && value == "is") {
+      throw InputError(fmt::format("{}:{}: Dataflow 'is' (input stationary) is not supported; use ws or os",
+                                   source_name, line_no));
+    }
+    set_path(root, it->second, value);
+  }
+  return from_node(root, source_name, overrides, default_config_dir());
+}
+
+AcceleratorConfig load_accelerator_config(const std::filesystem::path& path, const ConfigOverrides& overrides) {
+  const std::filesystem::path file = path.empty() ? default_config_dir() / "default.yaml" : path;
+  const std::string text = read_text(file);
+  if (file.extension() == ".cfg") return accelerator_config_from_scalesim(text, file.string(), overrides);
+  return accelerator_config_from_yaml(text, file.string(), overrides, file.parent_path());
+}
+
+std::string accelerator_config_to_yaml(const AcceleratorConfig& c) {
+  YAML::Emitter out;
+  auto word = [](int bits) { return bits == 0 ? std::string("auto") : std::to_string(bits); };
+  auto buffer = [&](const char* name, const BufferConfig& b) {
+    out << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "capacity_kib"
+        << YAML::Value << double(b.capacity_bytes) / 1024 << YAML::Key << "word_bits" << YAML::Value << word(b.word_bits)
+        << YAML::Key << "ports" << YAML::Value << b.ports << YAML::EndMap;
+  };
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name;
+  out << YAML::Key << "array" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "rows" << YAML::Value
+      << c.rows << YAML::Key << "cols" << YAML::Value << c.cols << YAML::Key << "dataflow" << YAML::Value
+      << std::string(to_string(c.dataflow)) << YAML::Key << "accumulator_bits" << YAML::Value << c.accumulator_bits
+      << YAML::EndMap;
+  out << YAML::Key << "clock_mhz" << YAML::Value << c.clock_mhz;
+  out << YAML::Key << "buffers" << YAML::Value << YAML::BeginMap;
+  buffer("ifmap", c.ifmap);
+  buffer("weight", c.weight);
+  buffer("ofmap", c.ofmap);
+  out << YAML::EndMap;
+  out << YAML::Key << "dram" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "bytes_per_cycle"
+      << YAML::Value << c.dram.bytes_per_cycle << YAML::Key << "latency_cycles" << YAML::Value << c.dram.latency_cycles
+      << YAML::EndMap;
+  const EnergyTable& e = c.energy;
+  out << YAML::Key << "energy" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value << e.name
+      << YAML::Key << "source" << YAML::Value << e.source << YAML::Key << "multiplier_8x8_pj" << YAML::Value
+      << e.multiplier_8x8_pj << YAML::Key << "adder_pj_per_bit" << YAML::Value << e.adder_pj_per_bit << YAML::Key
+      << "register_pj_per_bit" << YAML::Value << e.register_pj_per_bit << YAML::Key << "sram_reference_pj_per_bit"
+      << YAML::Value << e.sram_reference_pj_per_bit << YAML::Key << "sram_reference_kib" << YAML::Value
+      << e.sram_reference_kib << YAML::Key << "dram_pj_per_byte" << YAML::Value << e.dram_pj_per_byte << YAML::Key
+      << "leakage_pj_per_pe_cycle" << YAML::Value << e.leakage_pj_per_pe_cycle << YAML::Key
+      << "leakage_pj_per_kib_cycle" << YAML::Value << e.leakage_pj_per_kib_cycle << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace nce

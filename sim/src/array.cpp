@@ -1,0 +1,267 @@
+// The MAC array and its operand feeders, advanced one clock cycle per activation of one
+// SC_METHOD (a process per PE runs ~30x slower; the RTL array is the per-PE alternative).
+//
+// Weight-stationary timing follows rtl/mac_array.sv's protocol for a Rows x Cols grid:
+//   - a fold's weights shift into the PEs' shadow registers over Rows row-loads (one weight
+//     row per `weight_beats` cycles); the first fold's load starts with the step;
+//   - fold i's first column enters row 0 at t0_i; row r sees column j at t0_i + r + j*beats
+//     (skew), and column j's de-skewed outputs for all m columns are complete at
+//     t0_i + j*beats + Rows + m - 1, when they are written to the output buffer;
+//   - fold i+1's weight load may start when fold i's commit reaches the last PE,
+//     t0_i + Rows + Cols - 2, so loads overlap streams:
+//       t0_{i+1} = max(t0_i + N_i * beats_i, t0_i + Rows + Cols - 2 + Rows * weight_beats_{i+1});
+//   - `beats` > 1 when the SRAM ports cannot deliver a column (or absorb a row of sums) per
+//     cycle; the array then carries zero bubble columns between real ones.
+// Cycle classes: a cycle in which a real column enters is compute; a bubble is "other";
+// waiting for t0 (weight load/commit) is weight load; after the last column entered, fill/drain.
+//
+// Output-stationary folds run one after another: K_chunk columns stream (beats as above),
+// then the skew empties (n + m - 2 cycles) and n output rows drain into the output buffer.
+#include <algorithm>
+#include <cassert>
+
+#include "modules.hpp"
+
+namespace nce::sim {
+namespace {
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+SystolicArray::SystolicArray(sc_core::sc_module_name name) : sc_core::sc_module(name) {
+  SC_METHOD(tick);
+  dont_initialize();
+  sensitive << start_event_;
+}
+
+void SystolicArray::start(int step, int input_slot, int weight_slot, int output_slot) {
+  const LayerSchedule& s = *job->schedule;
+  const AcceleratorConfig& config = *job->config;
+  step_ = &s.steps[step];
+  in_slot_ = input_slot;
+  w_slot_ = weight_slot;
+  out_slot_ = output_slot;
+  start_cycle_ = current_cycle();
+  const int if_word = effective_word_bits(config, config.ifmap);
+  const int w_word = effective_word_bits(config, config.weight);
+  const int of_word = effective_word_bits(config, config.ofmap);
+
+  folds_.clear();
+  for_each_fold(s, *step_, [&](const ArrayFold& fold) {
+    FoldTiming f;
+    f.fold = fold;
+    const std::int64_t of_words = ceil_div(std::int64_t{fold.m_size} * 32, of_word) * (fold.accumulate ? 2 : 1);
+    if (s.dataflow == Dataflow::weight_stationary) {
+      f.weight_beats = static_cast<int>(ceil_div(ceil_div(2 * fold.m_size, w_word), config.weight.ports));
+      f.beats = static_cast<int>(std::max({std::int64_t{1}, ceil_div(ceil_div(2 * fold.k_size, if_word), config.ifmap.ports),
+                                           ceil_div(of_words, config.ofmap.ports)}));
+    } else {
+      f.beats = static_cast<int>(std::max({std::int64_t{1}, ceil_div(ceil_div(2 * fold.n_size, if_word), config.ifmap.ports),
+                                           ceil_div(ceil_div(2 * fold.m_size, w_word), config.weight.ports)}));
+      f.drain_beats = static_cast<int>(ceil_div(of_words, config.ofmap.ports));
+    }
+    folds_.push_back(f);
+  });
+  // Fold start times (the protocol above); OS folds are sequential.
+  const int rows = s.rows;
+  const int cols = s.cols;
+  for (std::size_t i = 0; i < folds_.size(); ++i) {
+    FoldTiming& f = folds_[i];
+    if (s.dataflow == Dataflow::weight_stationary) {
+      if (i == 0) {
+        f.load = 0;
+        f.t0 = std::int64_t{rows} * f.weight_beats;
+      } else {
+        const FoldTiming& p = folds_[i - 1];
+        f.load = p.t0 + rows + cols - 2;
+        f.t0 = std::max(p.t0 + p.fold.n_size * p.beats, f.load + std::int64_t{rows} * f.weight_beats);
+      }
+    } else {
+      if (i == 0) {
+        f.t0 = 0;
+      } else {
+        const FoldTiming& p = folds_[i - 1];
+        f.t0 = p.t0 + p.fold.k_size * std::int64_t{p.beats} + p.fold.n_size + p.fold.m_size - 2 +
+               p.fold.n_size * std::int64_t{p.drain_beats};
+      }
+    }
+  }
+  streaming_ = 0;
+  loading_ = 0;
+  output_fold_ = 0;
+  for (FoldTiming& f : folds_) f.next_output = 0;
+
+  // im2col: reduction index k -> (channel within group, kernel row, kernel column).
+  const std::int64_t k = s.gemm.k;
+  {
+    k_channel_.resize(k);
+    k_r_.resize(k);
+    k_s_.resize(k);
+    for (std::int64_t kk = 0; kk < k; ++kk) {
+      k_channel_[kk] = static_cast<int>(kk / (s.kernel_h * s.kernel_w));
+      k_r_[kk] = static_cast<int>((kk / s.kernel_w) % s.kernel_h);
+      k_s_[kk] = static_cast<int>(kk % s.kernel_w);
+    }
+  }
+  column_.resize(std::max<std::int64_t>(k, 1));
+  sums_.resize(std::max(s.cols, 1));
+  buffers->ofmap.slots[out_slot_].assign(std::size_t(step_->m_size) * step_->n_size, 0);
+  busy_ = true;
+  start_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void SystolicArray::tick() {
+  const std::int64_t c = current_cycle() - start_cycle_;
+  const bool finished = job->schedule->dataflow == Dataflow::weight_stationary ? tick_weight_stationary(c)
+                                                                                : tick_output_stationary(c);
+  if (finished) {
+    busy_ = false;
+    done.notify(kClockPeriod);
+    next_trigger();  // back to the static sensitivity: sleep until the next start
+  } else {
+    next_trigger(kClockPeriod);
+  }
+}
+
+bool SystolicArray::tick_weight_stationary(std::int64_t c) {
+  const LayerSchedule& s = *job->schedule;
+  const AcceleratorConfig& config = *job->config;
+  LayerStats& stats = *job->stats;
+  const int rows = s.rows;
+
+  // Weight loads: one weight row per weight_beats cycles; rows beyond k_size shift in zeros.
+  while (loading_ < folds_.size() && c >= folds_[loading_].load + std::int64_t{rows} * folds_[loading_].weight_beats)
+    ++loading_;
+  if (loading_ < folds_.size()) {
+    const FoldTiming& f = folds_[loading_];
+    if (c >= f.load && (c - f.load) % f.weight_beats == 0) {
+      const std::int64_t row = (c - f.load) / f.weight_beats;
+      if (row == 0) stats.weight_register_bits += std::int64_t{f.fold.k_size} * f.fold.m_size * 2;
+      if (row < f.fold.k_size) {
+        buffers->weight.read(ceil_div(2 * f.fold.m_size, effective_word_bits(config, config.weight)), 2 * f.fold.m_size);
+      }
+    }
+  }
+
+  // Streaming and the cycle's class.
+  while (streaming_ + 1 < folds_.size() &&
+         c >= folds_[streaming_].t0 + folds_[streaming_].fold.n_size * folds_[streaming_].beats)
+    ++streaming_;
+  const FoldTiming& f = folds_[streaming_];
+  if (c < f.t0) {
+    ++stats.stall_weight_load;
+  } else if (c < f.t0 + f.fold.n_size * f.beats) {
+    if ((c - f.t0) % f.beats == 0) {
+      ++stats.compute_cycles;
+      buffers->ifmap.read(ceil_div(2 * f.fold.k_size, effective_word_bits(config, config.ifmap)), 2 * f.fold.k_size);
+    } else {
+      ++stats.stall_other;
+    }
+  } else {
+    ++stats.stall_fill_drain;
+  }
+
+  // De-skewed outputs of every fold in flight.
+  for (std::size_t i = output_fold_; i <= streaming_; ++i) {
+    FoldTiming& g = folds_[i];
+    if (g.next_output >= g.fold.n_size) continue;
+    const std::int64_t due = g.t0 + g.next_output * g.beats + rows + g.fold.m_size - 1;
+    assert(c <= due);
+    if (c == due) {
+      compute_pixel(g.fold, g.next_output, sums_.data());
+      emit_outputs(g, g.next_output, sums_.data());
+      ++g.next_output;
+    }
+  }
+  while (output_fold_ < folds_.size() && folds_[output_fold_].next_output >= folds_[output_fold_].fold.n_size)
+    ++output_fold_;
+  return output_fold_ == folds_.size();
+}
+
+bool SystolicArray::tick_output_stationary(std::int64_t c) {
+  const AcceleratorConfig& config = *job->config;
+  LayerStats& stats = *job->stats;
+  FoldTiming& f = folds_[streaming_];
+  const std::int64_t rel = c - f.t0;
+  const std::int64_t stream = f.fold.k_size * std::int64_t{f.beats};
+  const std::int64_t skew = f.fold.n_size + f.fold.m_size - 2;
+  if (rel < stream) {
+    if (rel % f.beats == 0) {
+      ++stats.compute_cycles;
+      buffers->ifmap.read(ceil_div(2 * f.fold.n_size, effective_word_bits(config, config.ifmap)), 2 * f.fold.n_size);
+      buffers->weight.read(ceil_div(2 * f.fold.m_size, effective_word_bits(config, config.weight)), 2 * f.fold.m_size);
+    } else {
+      ++stats.stall_other;
+    }
+    return false;
+  }
+  ++stats.stall_fill_drain;
+  if (rel < stream + skew) return false;
+  const std::int64_t d = rel - stream - skew;
+  if (d % f.drain_beats == 0) {
+    const std::int64_t pixel = f.fold.n0 + d / f.drain_beats;
+    compute_pixel(f.fold, pixel, sums_.data());
+    emit_outputs(f, pixel, sums_.data());
+  }
+  if (d + 1 == f.fold.n_size * std::int64_t{f.drain_beats}) {
+    ++streaming_;
+    return streaming_ == folds_.size();
+  }
+  return false;
+}
+
+void SystolicArray::compute_pixel(const ArrayFold& fold, std::int64_t pixel, std::int32_t* sums) {
+  const LayerSchedule& s = *job->schedule;
+  const ScheduleStep& step = *step_;
+  // im2col: gather the fold's activation digits for this output pixel.
+  const std::int64_t p = step.n0 + pixel;
+  const int y = static_cast<int>(p / s.out.width);
+  const int x = static_cast<int>(p % s.out.width);
+  const std::int8_t* plane =
+      buffers->ifmap.slots[in_slot_].data() + std::size_t(fold.act_digit) * (std::size_t(s.in.channels / s.groups) * step.in_rows * s.in.width);
+  for (int kk = 0; kk < fold.k_size; ++kk) {
+    const int k = fold.k0 + kk;
+    const int iy = y * s.stride - s.padding + k_r_[k];
+    const int ix = x * s.stride - s.padding + k_s_[k];
+    std::int8_t a = 0;
+    if (iy >= 0 && iy < s.in.height && ix >= 0 && ix < s.in.width) {
+      assert(iy >= step.in_row0 && iy < step.in_row0 + step.in_rows);
+      a = plane[(std::size_t(k_channel_[k]) * step.in_rows + (iy - step.in_row0)) * s.in.width + ix];
+    }
+    column_[kk] = a;
+  }
+  const std::int64_t k_total = s.gemm.k;
+  const std::int8_t* weights = buffers->weight.slots[w_slot_].data() +
+                               std::size_t(fold.weight_digit) * std::size_t(step.m_size) * k_total;
+  for (int m = 0; m < fold.m_size; ++m) {
+    const std::int8_t* w = weights + std::size_t(fold.m0 + m) * k_total + fold.k0;
+    std::int32_t sum = 0;
+    for (int kk = 0; kk < fold.k_size; ++kk) sum += std::int32_t{w[kk]} * std::int32_t{column_[kk]};
+    sums[m] = sum;
+  }
+}
+
+void SystolicArray::emit_outputs(const FoldTiming& f, std::int64_t pixel, const std::int32_t* sums) {
+  const LayerSchedule& s = *job->schedule;
+  const AcceleratorConfig& config = *job->config;
+  LayerStats& stats = *job->stats;
+  const ArrayFold& fold = f.fold;
+  // Digit pass (i, j) weighs 4^(i + j): shift-and-add in the output buffer.
+  const std::int32_t scale = std::int32_t{1} << (2 * (fold.act_digit + fold.weight_digit));
+  std::int32_t* out = buffers->ofmap.slots[out_slot_].data();
+  const std::int64_t words = ceil_div(std::int64_t{fold.m_size} * 32, effective_word_bits(config, config.ofmap));
+  const std::int64_t n_size = step_->n_size;
+  if (fold.accumulate) {
+    buffers->ofmap.read(words, std::int64_t{fold.m_size} * 32);
+    stats.psum_readback_words += words;
+    stats.output_accumulations += fold.m_size;
+    for (int m = 0; m < fold.m_size; ++m) out[std::size_t(fold.m0 + m) * n_size + pixel] += sums[m] * scale;
+  } else {
+    for (int m = 0; m < fold.m_size; ++m) out[std::size_t(fold.m0 + m) * n_size + pixel] = sums[m] * scale;
+  }
+  buffers->ofmap.write(words, std::int64_t{fold.m_size} * 32);
+  (void)s;
+}
+
+}  // namespace nce::sim

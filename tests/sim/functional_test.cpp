@@ -1,0 +1,145 @@
+// The SystemC model computes real integer codes: every layer kind of the zoo, spatially and in
+// channels shrunk, must equal the integer reference model bit for bit, on both dataflows and on
+// buffers small enough to force many double-buffered steps.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <tuple>
+
+#include "nce/sim/simulator.hpp"
+#include "nce/workloads/zoo.hpp"
+
+namespace nce::sim {
+namespace {
+
+struct Case {
+  Layer layer;
+  TensorShape in;
+};
+
+// One representative per (type, kernel, stride, padding, groups, precision) over the zoo,
+// shrunk to at most 24 input / 20 output channels and a 9x9 input (FC: 40 features).
+std::vector<Case> zoo_layer_kinds() {
+  std::map<std::tuple<int, int, int, int, int, int, int, int>, Case> kinds;
+  for (const std::string& name : zoo::names()) {
+    const Workload w = zoo::make(name);
+    const std::vector<LayerInfo> infos = analyze(w);
+    for (std::size_t i = 0; i < infos.size(); ++i) {
+      Layer layer = w.layers[i];
+      if (!layer.has_weights()) continue;
+      const auto key = std::make_tuple(int(layer.type), layer.kernel_h, layer.kernel_w, layer.stride, layer.padding,
+                                       layer.groups, layer.precision.weight_bits, layer.precision.act_bits);
+      if (kinds.contains(key)) continue;
+      TensorShape in = infos[i].in;
+      if (layer.type == LayerType::fc) {
+        in = {40, 1, 1};
+      } else {
+        in = {std::min(in.channels, 24), std::min(in.height, 9), std::min(in.width, 9)};
+      }
+      layer.out_channels = std::min(layer.out_channels, 20);
+      layer.inputs.clear();
+      kinds[key] = {layer, in};
+    }
+  }
+  std::vector<Case> cases;
+  for (auto& [key, c] : kinds) cases.push_back(c);
+  return cases;
+}
+
+Workload single_layer(const Case& c) {
+  Workload w;
+  w.name = c.layer.name;
+  w.input = c.in;
+  w.layers = {c.layer};
+  return w;
+}
+
+void expect_bit_exact(const Case& c, const AcceleratorConfig& config, std::uint64_t seed) {
+  const Workload w = single_layer(c);
+  const std::vector<LayerInfo> infos = analyze(w);
+  const Layer& layer = w.layers[0];
+  const LayerSchedule schedule = map_layer(layer, infos[0], config);
+  const ref::FeatureMap input = random_activations(c.in, layer.precision.act_bits, seed);
+  ref::FeatureMap expected;
+  ref::Filters weights;
+  if (layer.type == LayerType::fc) {
+    weights = random_weights(layer.out_channels, static_cast<int>(c.in.elements()), 1, 1, layer.precision.weight_bits,
+                             seed + 1);
+    expected = ref::FeatureMap(layer.out_channels, 1, 1);
+    expected.values = ref::fully_connected(input, weights);
+  } else {
+    weights = random_weights(layer.out_channels, c.in.channels / layer.groups, layer.kernel_h, layer.kernel_w,
+                             layer.precision.weight_bits, seed + 1);
+    expected = ref::conv2d(input, weights, {layer.stride, layer.padding, layer.groups});
+  }
+  const LayerRun run = simulate_layer(schedule, config, input, weights);
+  EXPECT_EQ(run.output, expected) << layer.name << " (" << to_string(config.dataflow) << ")";
+  EXPECT_EQ(run.stats.passes, ref::activation_digit_count(layer.precision.act_bits) *
+                                  ref::weight_digit_count(layer.precision.weight_bits));
+}
+
+AcceleratorConfig tiny_buffers(Dataflow dataflow) {
+  // Small enough that every layer splits into several output-row and channel blocks.
+  AcceleratorConfig config;
+  config.rows = 8;
+  config.cols = 8;
+  config.dataflow = dataflow;
+  config.ifmap.capacity_bytes = 1024;
+  config.weight.capacity_bytes = 2048;
+  config.ofmap.capacity_bytes = 1024;
+  config.dram.bytes_per_cycle = 3;
+  config.dram.latency_cycles = 7;
+  return config;
+}
+
+TEST(SimFunctional, EveryZooLayerKindIsBitExactWeightStationary) {
+  AcceleratorConfig config;
+  for (const Case& c : zoo_layer_kinds()) expect_bit_exact(c, config, 11);
+}
+
+TEST(SimFunctional, EveryZooLayerKindIsBitExactOutputStationary) {
+  AcceleratorConfig config;
+  config.dataflow = Dataflow::output_stationary;
+  for (const Case& c : zoo_layer_kinds()) expect_bit_exact(c, config, 12);
+}
+
+TEST(SimFunctional, ManySmallDoubleBufferedStepsStayBitExact) {
+  for (Dataflow dataflow : {Dataflow::weight_stationary, Dataflow::output_stationary}) {
+    for (const Case& c : zoo_layer_kinds()) {
+      const AcceleratorConfig config = tiny_buffers(dataflow);
+      expect_bit_exact(c, config, 13);
+    }
+  }
+}
+
+TEST(SimFunctional, GroupedConvIsBitExact) {
+  Case c;
+  c.layer.name = "grouped";
+  c.layer.type = LayerType::conv;
+  c.layer.out_channels = 12;
+  c.layer.kernel_h = c.layer.kernel_w = 3;
+  c.layer.padding = 1;
+  c.layer.groups = 3;
+  c.in = {9, 6, 7};
+  expect_bit_exact(c, AcceleratorConfig{}, 14);
+  AcceleratorConfig os;
+  os.dataflow = Dataflow::output_stationary;
+  expect_bit_exact(c, os, 15);
+}
+
+TEST(SimFunctional, W8A8ConvRunsTwentyPasses) {
+  Case c;
+  c.layer.name = "w8a8";
+  c.layer.out_channels = 5;
+  c.layer.kernel_h = c.layer.kernel_w = 3;
+  c.layer.padding = 1;
+  c.layer.precision = {8, 8};
+  c.in = {3, 5, 5};
+  expect_bit_exact(c, AcceleratorConfig{}, 16);
+  const Workload w = single_layer(c);
+  const LayerSchedule schedule = map_layer(w.layers[0], analyze(w)[0], AcceleratorConfig{});
+  EXPECT_EQ(schedule.passes, 20);  // 4 activation digits x 5 weight digits
+}
+
+}  // namespace
+}  // namespace nce::sim
