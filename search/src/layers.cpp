@@ -43,6 +43,19 @@ struct ChunkGeometry {
   int pixels() const { return out_h * out_w; }
 };
 
+// Output columns ox whose input column ox*stride + q - pad lies inside [0, width): [lo, hi).
+struct ValidRange {
+  int lo, hi;
+};
+ValidRange valid_columns(int q, int stride, int padding, int width, int out_w) {
+  const int offset = q - padding;
+  int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  int hi = (width - 1 - offset) >= 0 ? (width - 1 - offset) / stride + 1 : 0;
+  hi = std::min(hi, out_w);
+  lo = std::min(lo, hi);
+  return {lo, hi};
+}
+
 // col (R x K, column-major, R = images x pixels): col[k][i*P + p] = x_i[c][y*s + r - pad][x*s + q - pad]
 void im2col(const Tensor& in, int first, int count, const ChunkGeometry& g, float* col) {
   const int pixels = g.pixels();
@@ -51,6 +64,8 @@ void im2col(const Tensor& in, int first, int count, const ChunkGeometry& g, floa
     for (int r = 0; r < g.kernel; ++r) {
       for (int q = 0; q < g.kernel; ++q) {
         float* column = col + (std::size_t(c * g.kernel + r) * g.kernel + q) * rows;
+        const ValidRange span = valid_columns(q, g.stride, g.padding, g.width, g.out_w);
+        const int offset = q - g.padding;
         for (int i = 0; i < count; ++i) {
           const float* plane = in.image(first + i) + std::size_t(c) * g.height * g.width;
           float* dst = column + std::size_t(i) * pixels;
@@ -61,11 +76,14 @@ void im2col(const Tensor& in, int first, int count, const ChunkGeometry& g, floa
               std::fill(row, row + g.out_w, 0.0f);
               continue;
             }
-            const float* src = plane + std::size_t(y) * g.width;
-            for (int ox = 0; ox < g.out_w; ++ox) {
-              const int x = ox * g.stride + q - g.padding;
-              row[ox] = (x >= 0 && x < g.width) ? src[x] : 0.0f;
+            const float* src = plane + std::size_t(y) * g.width + offset;
+            std::fill(row, row + span.lo, 0.0f);
+            if (g.stride == 1) {
+              std::copy(src + span.lo, src + span.hi, row + span.lo);
+            } else {
+              for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox * g.stride];
             }
+            std::fill(row + span.hi, row + g.out_w, 0.0f);
           }
         }
       }
@@ -81,17 +99,20 @@ void col2im(const float* col, int first, int count, const ChunkGeometry& g, Tens
     for (int r = 0; r < g.kernel; ++r) {
       for (int q = 0; q < g.kernel; ++q) {
         const float* column = col + (std::size_t(c * g.kernel + r) * g.kernel + q) * rows;
+        const ValidRange span = valid_columns(q, g.stride, g.padding, g.width, g.out_w);
+        const int offset = q - g.padding;
         for (int i = 0; i < count; ++i) {
           float* plane = din.image(first + i) + std::size_t(c) * g.height * g.width;
           const float* src = column + std::size_t(i) * pixels;
           for (int oy = 0; oy < g.out_h; ++oy) {
             const int y = oy * g.stride + r - g.padding;
             if (y < 0 || y >= g.height) continue;
-            float* dst = plane + std::size_t(y) * g.width;
+            float* dst = plane + std::size_t(y) * g.width + offset;
             const float* row = src + oy * g.out_w;
-            for (int ox = 0; ox < g.out_w; ++ox) {
-              const int x = ox * g.stride + q - g.padding;
-              if (x >= 0 && x < g.width) dst[x] += row[ox];
+            if (g.stride == 1) {
+              for (int ox = span.lo; ox < span.hi; ++ox) dst[ox] += row[ox];
+            } else {
+              for (int ox = span.lo; ox < span.hi; ++ox) dst[ox * g.stride] += row[ox];
             }
           }
         }

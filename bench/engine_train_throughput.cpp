@@ -1,0 +1,57 @@
+// Training throughput of the engine: img/s of full SGD steps (forward, backward, update) on
+// random data, batch 128, for a zoo model at a given precision. Printed as one JSON line so
+// bench/run_train_throughput.sh can set it beside PyTorch's figure.
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "nce/search/network.hpp"
+#include "nce/search/optimizers.hpp"
+#include "nce/workloads/zoo.hpp"
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: nce_bench_train MODEL BITS [BATCH] [STEPS] [WARMUP]\n"
+                 "  e.g. nce_bench_train resnet20 2 128 10 2   (BITS 32 = float)\n";
+    return 2;
+  }
+  const std::string model = argv[1];
+  const int bits = std::atoi(argv[2]);
+  const int batch = argc > 3 ? std::atoi(argv[3]) : 128;
+  const int steps = argc > 4 ? std::atoi(argv[4]) : 10;
+  const int warmup = argc > 5 ? std::atoi(argv[5]) : 2;
+  using namespace nce;
+  Workload workload = zoo::make(model);
+  const bool quantize = bits < search::kFullPrecisionBits;
+  if (quantize) {
+    for (Layer& layer : workload.layers) {
+      if (layer.has_weights() && layer.precision == Precision{2, 2}) layer.precision = {bits, bits};
+    }
+  }
+  search::Network net(workload, 1, quantize);
+  search::Sgd sgd(net.parameters(), 0.9, 4e-4);
+  search::Rng rng(2);
+  search::Tensor images(batch, workload.input.channels, workload.input.height, workload.input.width);
+  for (float& v : images.data) v = float(rng.normal());
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(batch));
+  for (auto& l : labels) l = std::int32_t(rng.below(10));
+  search::Tensor dlogits;
+  double seconds = 0.0;
+  for (int step = 0; step < warmup + steps; ++step) {
+    const auto start = std::chrono::steady_clock::now();
+    net.zero_grad();
+    search::softmax_cross_entropy(net.forward(images, true), labels, dlogits);
+    net.backward(dlogits);
+    sgd.step(0.01);
+    net.after_step();
+    if (step >= warmup) seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  std::cout << fmt::format(R"({{"engine": "nce", "model": "{}", "bits": {}, "batch": {}, "steps": {}, "threads": {}, "images_per_second": {:.1f}}})",
+                           model, bits, batch, steps, omp_get_max_threads(), double(batch) * steps / seconds)
+            << "\n";
+  return 0;
+}
