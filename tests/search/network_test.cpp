@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 
 #include "nce/search/network.hpp"
+#include "nce/workloads/workload_file.hpp"
 #include "nce/workloads/zoo.hpp"
 #include "test_util.hpp"
 #include "tiny_resnet.hpp"
@@ -278,6 +280,29 @@ TEST(NetworkFromZoo, AnyChannelCountsWork) {
   Network net(w, 1);
   const Tensor image = random_tensor(2, 1, 28, 28, 3);
   EXPECT_EQ(net.forward(image, false).image_size(), 10u);
+}
+
+TEST(NetworkFromZoo, Vgg16WithMaxPoolingRuns) {
+  Network net(zoo::make("vgg16-fmnist"), 1);
+  const Tensor image = random_tensor(2, 1, 28, 28, 3);
+  const Tensor& logits = net.forward(image, true);
+  EXPECT_EQ(logits.image_size(), 10u);
+  Tensor dlogits;
+  softmax_cross_entropy(logits, {0, 1}, dlogits);
+  net.zero_grad();
+  net.backward(dlogits);
+}
+
+TEST(NetworkFromWorkloadFile, DerivedNetworksLoadFromYaml) {
+  // The search writes derived networks as workload files; the engine must train them.
+  Workload w = zoo::make("resnet20-fmnist");
+  w.set_out_channels("stage2.block1.conv_a", 40);
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / "nce-search-derived.yaml";
+  write_workload_file(w, file);
+  Network net(load_workload(file.string()), 1);
+  EXPECT_EQ(net.conv("stage2.block1.conv_a").shape().out_channels, 40);
+  EXPECT_EQ(net.conv("stage2.block1.conv_b").shape().in_channels, 40);
+  EXPECT_EQ(net.forward(random_tensor(2, 1, 28, 28, 3), true).image_size(), 10u);
 }
 
 }  // namespace
