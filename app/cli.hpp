@@ -36,5 +36,6 @@ struct Verb {
 // Verbs, one file each under app/.
 int run_workload(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
+int run_simulate(const std::vector<std::string>& args);
 
 }  // namespace nce::cli

@@ -17,6 +17,8 @@ constexpr std::array kVerbs = {
          nce::cli::run_workload},
     Verb{"train", "train a quantized network (PACT activations, 2-bit weights) on Fashion-MNIST or CIFAR-10",
          nce::cli::run_train},
+    Verb{"simulate", "run a workload on the cycle-accurate SystemC accelerator model; per-layer report",
+         nce::cli::run_simulate},
 };
 
 void print_usage(std::ostream& out) {

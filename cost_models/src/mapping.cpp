@@ -164,9 +164,9 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
         const std::int64_t reads = order == LoopOrder::weights_outer ? w_all + (nb == 1 ? i_all : mb * i_all)
                                                                       : i_all + (mb == 1 ? w_all : nb * w_all);
         const std::int64_t steps = mb * nb;
-        // Rough cycles: WS folds cost max(N, 2R + C - 2) (a fold's stream hides the next
-        // fold's weight load only when it is long enough; sim/TIMING.md), OS folds K + 2n + m;
-        // plus the first step's loads, which nothing overlaps.
+        // Rough array cycles: WS folds cost max(N, 2R + C - 2) (a fold's stream hides the next
+        // fold's weight load only when it is long enough; sim/TIMING.md), OS folds K + 2n + m.
+        // DRAM terms stay out, so the tiling never depends on bandwidth.
         const std::int64_t n_step = std::int64_t{std::min(h, s.out.height)} * s.out.width;
         const std::int64_t k_folds = ceil_div(k, config.rows) * s.passes;
         std::int64_t estimate = 0;
@@ -178,8 +178,6 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
           estimate = steps * ceil_div(std::min(m_block, mg), config.cols) * n_folds * ceil_div(k, s.k_chunk) *
                      s.passes * (s.k_chunk + 2 * std::min<std::int64_t>(n_step, config.rows) + config.cols);
         }
-        estimate += dram_occupancy_cycles(weight_bytes_of(std::min(m_block, mg)) + input_bytes_of(0, std::min(h, s.out.height)),
-                                          config.dram);
         // Least DRAM traffic first; then the fewest estimated cycles; then more, smaller steps.
         const bool better = reads < best.read_bytes ||
                             (reads == best.read_bytes &&

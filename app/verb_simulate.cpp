@@ -1,0 +1,103 @@
+// nce simulate: run a workload through the cycle-accurate SystemC model and write the report.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <regex>
+
+#include <unistd.h>
+
+#include "cli.hpp"
+#include "nce/cost_models/accelerator_config.hpp"
+#include "nce/reports/simulation_report.hpp"
+#include "nce/sim/simulator.hpp"
+#include "nce/workloads/input_error.hpp"
+#include "nce/workloads/workload_file.hpp"
+
+namespace nce::cli {
+
+int run_simulate(const std::vector<std::string>& args) {
+  std::string workload_name;
+  std::string config_path;
+  std::string array;
+  std::string dataflow;
+  std::string pe_model = "behavioral";
+  std::string out;
+  std::string energy;
+  double dram_bandwidth = 0;
+  int dram_latency = -1;
+  std::uint64_t seed = 1;
+  std::vector<std::string> sets;
+  po::options_description options;
+  options.add_options()("workload", po::value(&workload_name)->required(), "zoo model name or workload file")(
+      "config", po::value(&config_path), "accelerator config: YAML (configs/default.yaml when absent) or SCALE-Sim .cfg")(
+      "array", po::value(&array), "array size ROWSxCOLS (array.rows, array.cols)")(
+      "dataflow", po::value(&dataflow), "ws (weight-stationary) or os (output-stationary)")(
+      "pe-model", po::value(&pe_model)->default_value("behavioral"), "behavioral or rtl")(
+      "dram-bandwidth", po::value(&dram_bandwidth), "DRAM bytes per cycle (dram.bytes_per_cycle)")(
+      "dram-latency", po::value(&dram_latency), "DRAM latency in cycles (dram.latency_cycles)")(
+      "energy", po::value(&energy), "energy preset (horowitz45, accelergy45) or a field-by-field table via --set")(
+      "set", po::value(&sets)->composing(),
+      "override any config field by its YAML path, e.g. --set buffers.ofmap.capacity_kib=32 (repeatable)")(
+      "seed", po::value(&seed)->default_value(1), "seed of the random operand codes")(
+      "out", po::value(&out)->required(), "output directory (layers.csv, summary.json, report.html, report.md)");
+  po::positional_options_description positionals;
+  po::variables_map values;
+  if (!parse("usage: nce simulate --workload NAME|FILE [--config FILE] [--array RxC] [--dataflow ws|os] "
+             "[--pe-model behavioral|rtl] [--set KEY=VALUE ...] --out DIR",
+             options, positionals, args, values)) {
+    return kExitOk;
+  }
+
+  ConfigOverrides overrides;
+  if (!array.empty()) {
+    std::smatch match;
+    if (!std::regex_match(array, match, std::regex(R"((\d+)x(\d+))"))) {
+      throw UsageError(fmt::format("--array must be ROWSxCOLS (e.g. 16x16), got '{}'", array));
+    }
+    overrides.emplace_back("array.rows", match[1].str());
+    overrides.emplace_back("array.cols", match[2].str());
+  }
+  if (!dataflow.empty()) overrides.emplace_back("array.dataflow", dataflow);
+  if (values.count("dram-bandwidth")) overrides.emplace_back("dram.bytes_per_cycle", fmt::format("{}", dram_bandwidth));
+  if (values.count("dram-latency")) overrides.emplace_back("dram.latency_cycles", std::to_string(dram_latency));
+  if (!energy.empty()) overrides.emplace_back("energy", energy);
+  for (const std::string& set : sets) {
+    const auto eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--set expects KEY=VALUE, got '{}'", set));
+    overrides.emplace_back(set.substr(0, eq), set.substr(eq + 1));
+  }
+
+  const AcceleratorConfig config = load_accelerator_config(config_path, overrides);
+  sim::SimulationOptions sim_options;
+  sim_options.pe_model = sim::pe_model_from_string(pe_model);
+  sim_options.seed = seed;
+  const Workload workload = load_workload(workload_name);
+  // Map every layer first so that a tile that fits no buffer is reported before any simulation.
+  (void)map_workload(workload, config);
+
+  reports::SimulationReport report;
+  report.config = config;
+  report.pe_model = std::string(sim::to_string(sim_options.pe_model));
+  report.source = config_path.empty() ? "configs/default.yaml" : config_path;
+  for (const Layer& layer : workload.layers) {
+    report.precisions.push_back(layer.has_weights() ? fmt::format("W{}A{}", layer.precision.weight_bits,
+                                                                  layer.precision.act_bits)
+                                                    : "-");
+  }
+  const bool terminal = isatty(STDERR_FILENO) != 0;  // progress only where a person watches
+  report.stats = sim::simulate_workload(workload, config, sim_options, [terminal](std::size_t done, std::size_t total) {
+    if (terminal) std::cerr << fmt::format("\rsimulating layer {}/{}", done, total) << (done == total ? "\n" : "") << std::flush;
+  });
+  reports::write_simulation_report(out, report);
+
+  const LayerStats& t = report.stats.total;
+  std::cout << fmt::format(
+      "{} on {}x{} {}: {} cycles ({:.1f} us at {} MHz), utilization {:.3f}, energy {:.3f} uJ ({})\n",
+      workload.name, config.rows, config.cols, to_string(config.dataflow), t.cycles, double(t.cycles) / config.clock_mhz,
+      config.clock_mhz, t.utilization(config.pes()), t.energy.total() / 1e6, config.energy.name);
+  std::cout << fmt::format("report: {}/report.html (also layers.csv, summary.json, report.md, COMPUTE_REPORT.csv)\n",
+                           out);
+  return kExitOk;
+}
+
+}  // namespace nce::cli
