@@ -152,6 +152,7 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
   Candidate best;
   best.read_bytes = std::numeric_limits<std::int64_t>::max();
   for (int m_block : m_blocks) {
+    if (k * std::min(m_block, mg) * weight_store_bits > weight_slot_bits) continue;
     const std::int64_t mb = ceil_div(mg, m_block);
     std::int64_t w_all = 0;
     for (int m0 = 0; m0 < mg; m0 += m_block) w_all += weight_bytes_of(std::min(m_block, mg - m0));
