@@ -19,6 +19,8 @@ constexpr std::array kVerbs = {
          nce::cli::run_train},
     Verb{"simulate", "run a workload on the cycle-accurate SystemC accelerator model; per-layer report",
          nce::cli::run_simulate},
+    Verb{"verify-rtl", "run random GEMM tiles through the verilated MAC array against the reference model",
+         nce::cli::run_verify_rtl},
 };
 
 void print_usage(std::ostream& out) {

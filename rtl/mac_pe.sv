@@ -1,0 +1,78 @@
+// Weight-stationary multiply-accumulate processing element of the nce MAC array.
+//
+// Number formats (../shared/design/ARCHITECTURE.md, "The processing element"): activations are
+// unsigned codes a in [0, 2^ActWidth), weights two's-complement codes w in
+// [-2^(WeightWidth-1), 2^(WeightWidth-1)); at the default 2 bits w*a lies in [-6, 3].
+//
+// Per clock edge:
+//   psum_o <= psum_i + w_eff * a_i   (AccWidth bits, two's complement, WRAPS modulo 2^AccWidth
+//                                     on overflow; mac_array's user sizes AccWidth so that the
+//                                     reduction depth it is given cannot overflow, and
+//                                     nce::rtl::ArrayDriver refuses configurations that could)
+//   a_o    <= a_i                    (activation moves one PE to the right per cycle)
+//   w_commit_o <= w_commit_i         (the commit marker moves right with the activation)
+//   w_q    <= w_eff                  (active weight)
+//   w_shadow_q <= w_shift_i ? w_i : w_shadow_q   (weight load chain, one PE down per cycle)
+// where w_eff = w_commit_i ? w_shadow_q : w_q. A commit marker travels with the first
+// activation of a new weight tile, so that activation and every later one meets the new
+// weight while activations of the previous tile still in flight further right meet the old
+// one: tiles stream back to back with no drain bubble (the TPU's diagonal weight switch).
+module mac_pe #(
+  parameter int ActWidth    = 2,  // activation code width; 2 for the 2-bit array, wider for synthesis comparisons
+  parameter int WeightWidth = 2,  // weight code width; 2 for the 2-bit array, wider for synthesis comparisons
+  parameter int AccWidth    = 16  // partial-sum width; must hold Rows * max|w*a| of the array's reduction
+) (
+  input  logic                          clk_i,
+  input  logic                          rst_ni,
+  // Weight load chain (vertical): shadow weight from the PE above, or the column's load port.
+  input  logic                          w_shift_i,
+  input  logic signed [WeightWidth-1:0] w_i,
+  output logic signed [WeightWidth-1:0] w_o,
+  // Commit marker (horizontal): high with the first activation of a new weight tile.
+  input  logic                          w_commit_i,
+  output logic                          w_commit_o,
+  // Activations (horizontal) and partial sums (vertical).
+  input  logic        [ActWidth-1:0]    a_i,
+  output logic        [ActWidth-1:0]    a_o,
+  input  logic signed [AccWidth-1:0]    psum_i,
+  output logic signed [AccWidth-1:0]    psum_o
+);
+  // A signed WeightWidth-bit times an unsigned ActWidth-bit code fits in their summed width.
+  localparam int ProdWidth = WeightWidth + ActWidth;
+
+  logic signed [WeightWidth-1:0] w_shadow_d, w_shadow_q;
+  logic signed [WeightWidth-1:0] w_d, w_q;
+  logic        [ActWidth-1:0]    a_q;
+  logic                          w_commit_q;
+  logic signed [AccWidth-1:0]    psum_d, psum_q;
+  logic signed [ProdWidth-1:0]   product;
+
+  always_comb begin
+    w_shadow_d = w_shift_i ? w_i : w_shadow_q;
+    w_d        = w_commit_i ? w_shadow_q : w_q;
+    // Zero-extending the activation makes it a non-negative signed operand.
+    product    = w_d * $signed({1'b0, a_i});
+    psum_d     = psum_i + {{(AccWidth - ProdWidth){product[ProdWidth-1]}}, product};
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      w_shadow_q <= '0;
+      w_q        <= '0;
+      a_q        <= '0;
+      w_commit_q <= 1'b0;
+      psum_q     <= '0;
+    end else begin
+      w_shadow_q <= w_shadow_d;
+      w_q        <= w_d;
+      a_q        <= a_i;
+      w_commit_q <= w_commit_i;
+      psum_q     <= psum_d;
+    end
+  end
+
+  assign w_o        = w_shadow_q;
+  assign w_commit_o = w_commit_q;
+  assign a_o        = a_q;
+  assign psum_o     = psum_q;
+endmodule
