@@ -15,14 +15,31 @@ namespace {
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 std::int64_t bits_to_bytes(std::int64_t bits) { return ceil_div(bits, 8); }
 
-// Input rows [first, first + count) that output rows [row0, row0 + rows) read, clipped to the
-// map (padding rows are zeros the im2col unit inserts, never stored).
-std::pair<int, int> input_rows(const LayerSchedule& s, int row0, int rows) {
+// Input rows held for output rows [row0, row0 + rows): {first row, slot rows} and the rows
+// that cross DRAM. Contiguous: the touched range clipped to the map (padding rows are zeros the
+// im2col unit inserts, never stored). Gathered (stride > kernel_h): kernel_h rows per output row.
+struct InputRows {
+  int first = 0;
+  int slot_rows = 0;
+  int dram_rows = 0;
+};
+InputRows input_rows(const LayerSchedule& s, int row0, int rows) {
+  if (s.gathered_rows) {
+    int valid = 0;
+    for (int y = row0; y < row0 + rows; ++y) {
+      for (int r = 0; r < s.kernel_h; ++r) {
+        const int iy = y * s.stride - s.padding + r;
+        valid += iy >= 0 && iy < s.in.height;
+      }
+    }
+    return {row0 * s.stride - s.padding, rows * s.kernel_h, valid};
+  }
   const int first = row0 * s.stride - s.padding;
   const int last = (row0 + rows - 1) * s.stride - s.padding + s.kernel_h - 1;
   const int lo = std::max(first, 0);
   const int hi = std::min(last, s.in.height - 1);
-  return {lo, std::max(0, hi - lo + 1)};
+  const int count = std::max(0, hi - lo + 1);
+  return {lo, count, count};
 }
 
 struct Candidate {
@@ -80,6 +97,7 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
     s.stride = layer.stride;
     s.padding = layer.padding;
     s.groups = layer.groups;
+    s.gathered_rows = s.stride > s.kernel_h;
   }
   s.gemm = info.gemm;
   s.weight_bits = layer.precision.weight_bits;
@@ -125,12 +143,12 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
     if (row_blocks.empty() || row_blocks.back() != h) row_blocks.push_back(h);
   }
   auto ifmap_fits = [&](int h) {
-    const int rows = std::min(s.in.height, (h - 1) * s.stride + s.kernel_h);
+    const int rows = s.gathered_rows ? h * s.kernel_h : std::min(s.in.height, (h - 1) * s.stride + s.kernel_h);
     return std::int64_t{cg} * rows * s.in.width * act_store_bits <= ifmap_slot_bits;
   };
   auto ofmap_fits = [&](int m, int h) { return std::int64_t{m} * h * s.out.width * kOutputBits <= ofmap_slot_bits; };
   if (!ifmap_fits(1)) {
-    const int rows = std::min(s.in.height, s.kernel_h);
+    const int rows = s.gathered_rows ? s.kernel_h : std::min(s.in.height, s.kernel_h);
     throw InputError(fmt::format(
         "layer '{}': one output row needs {} input rows x {} x {} channels = {} bytes on chip, but half of "
         "buffers.ifmap.capacity_kib holds {} bytes",
@@ -146,7 +164,7 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
 
   auto weight_bytes_of = [&](int m_size) { return bits_to_bytes(k * m_size * s.weight_bits); };
   auto input_bytes_of = [&](int row0, int rows) {
-    return bits_to_bytes(std::int64_t{cg} * input_rows(s, row0, rows).second * s.in.width * s.act_bits);
+    return bits_to_bytes(std::int64_t{cg} * input_rows(s, row0, rows).dram_rows * s.in.width * s.act_bits);
   };
 
   Candidate best;
@@ -219,7 +237,9 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
       step.m_size = std::min(s.m_block, mg - m0);
       step.out_row0 = r0;
       step.out_rows = std::min(s.out_rows_block, s.out.height - r0);
-      std::tie(step.in_row0, step.in_rows) = input_rows(s, r0, step.out_rows);
+      const InputRows held = input_rows(s, r0, step.out_rows);
+      step.in_row0 = held.first;
+      step.in_rows = held.slot_rows;
       step.n0 = std::int64_t{r0} * s.out.width;
       step.n_size = std::int64_t{step.out_rows} * s.out.width;
       const int index = static_cast<int>(s.steps.size());

@@ -268,11 +268,9 @@ std::string report_markdown(const SimulationReport& r) {
 }
 
 std::string report_html(const SimulationReport& r) {
-  HtmlPage page(fmt::format("nce simulate: {} on {}", r.stats.workload, array_text(r.config)));
-  page.add_heading(fmt::format("{} on a {} {} array", r.stats.workload, array_text(r.config),
-                               r.config.dataflow == Dataflow::weight_stationary ? "weight-stationary"
-                                                                                : "output-stationary"),
-                   1);
+  HtmlPage page(fmt::format("nce simulate: {} on a {} {} array", r.stats.workload, array_text(r.config),
+                            r.config.dataflow == Dataflow::weight_stationary ? "weight-stationary"
+                                                                             : "output-stationary"));
   page.add_paragraph(fmt::format(
       "Cycle-accurate SystemC model ({} PE model), config {} ({}), energy preset {}. Utilization = array MACs "
       "(digit passes included) / (PEs x cycles).",

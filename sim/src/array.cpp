@@ -226,8 +226,9 @@ void SystolicArray::compute_pixel(const ArrayFold& fold, std::int64_t pixel, std
     const int ix = x * s.stride - s.padding + k_s_[k];
     std::int8_t a = 0;
     if (iy >= 0 && iy < s.in.height && ix >= 0 && ix < s.in.width) {
-      assert(iy >= step.in_row0 && iy < step.in_row0 + step.in_rows);
-      a = plane[(std::size_t(k_channel_[k]) * step.in_rows + (iy - step.in_row0)) * s.in.width + ix];
+      const int slot_row = s.gathered_rows ? (y - step.out_row0) * s.kernel_h + k_r_[k] : iy - step.in_row0;
+      assert(slot_row >= 0 && slot_row < step.in_rows);
+      a = plane[(std::size_t(k_channel_[k]) * step.in_rows + slot_row) * s.in.width + ix];
     }
     column_[kk] = a;
   }

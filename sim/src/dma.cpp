@@ -46,8 +46,12 @@ void DmaEngine::move_data(const Transfer& t) {
       for (int c = 0; c < cg; ++c) {
         const int channel = step.group * cg + c;
         for (int row = 0; row < step.in_rows; ++row) {
-          const std::int32_t* src =
-              job->dram_input->data() + (std::size_t(channel) * s.in.height + step.in_row0 + row) * s.in.width;
+          // Gathered layers hold kernel_h rows per output row (schedule.hpp, ScheduleStep::in_rows).
+          const int iy = s.gathered_rows
+                             ? (step.out_row0 + row / s.kernel_h) * s.stride - s.padding + row % s.kernel_h
+                             : step.in_row0 + row;
+          if (iy < 0 || iy >= s.in.height) continue;  // padding: the slot keeps zeros
+          const std::int32_t* src = job->dram_input->data() + (std::size_t(channel) * s.in.height + iy) * s.in.width;
           for (int x = 0; x < s.in.width; ++x) {
             std::int32_t code = src[x];
             const std::size_t at = (std::size_t(c) * step.in_rows + row) * s.in.width + x;

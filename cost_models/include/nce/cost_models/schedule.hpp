@@ -37,7 +37,12 @@ struct ScheduleStep {
   int m_size = 0;
   int out_row0 = 0;
   int out_rows = 0;
-  int in_row0 = 0;  // input rows held in the ifmap slot (clipped to the map; padding is not stored)
+  // Input rows held in the ifmap slot. Contiguous layers (stride <= kernel height): rows
+  // [in_row0, in_row0 + in_rows) clipped to the map, padding never stored. Gathered layers
+  // (LayerSchedule::gathered_rows, stride > kernel height, e.g. 1x1 stride-2 shortcuts): the DMA
+  // fetches only the rows the kernel touches, slot row (y - out_row0) * kernel_h + r for output
+  // row y and kernel row r, so in_rows = out_rows * kernel_h (padding rows stored as zeros).
+  int in_row0 = 0;
   int in_rows = 0;
   std::int64_t n0 = 0;  // = out_row0 * W_out
   std::int64_t n_size = 0;
@@ -86,6 +91,7 @@ struct LayerSchedule {
   int stride = 1;
   int padding = 0;
   int groups = 1;
+  bool gathered_rows = false;  // stride > kernel_h: see ScheduleStep::in_rows
   GemmDims gemm;  // per group
 
   int weight_bits = 2;
