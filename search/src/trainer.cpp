@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kMagic[8] = {'N', 'C', 'E', 'C', 'K', 'P', 'T', '1'};
+constexpr char kMagic[8] = {'N', 'C', 'E', 'C', 'K', 'P', 'T', '2'};
 // Seed streams: each epoch's shuffle and augmentation draw from their own derived seeds.
 constexpr std::uint64_t kShuffleStream = 1;
 constexpr std::uint64_t kAugmentStream = 2;
@@ -107,12 +107,15 @@ Evaluation evaluate(Network& network, const Dataset& data, const Normalization& 
   return result;
 }
 
-void save_checkpoint(const fs::path& file, int epoch, Network& network, Sgd& optimizer) {
+void save_checkpoint(const fs::path& file, int epoch, const RunIdentity& run, Network& network, Sgd& optimizer) {
   const fs::path temporary = file.string() + ".partial";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out.write(kMagic, sizeof kMagic);
     write_u64(out, std::uint64_t(epoch));
+    write_u64(out, run.seed);
+    write_u64(out, run.batch);
+    write_u64(out, run.train_examples);
     for (Parameter* p : network.parameters()) write_block(out, p->name, p->value);
     for (const Buffer& b : network.buffers()) write_block(out, b.name, *b.values);
     std::size_t i = 0;
@@ -123,7 +126,7 @@ void save_checkpoint(const fs::path& file, int epoch, Network& network, Sgd& opt
   fs::rename(temporary, file);
 }
 
-int load_checkpoint(const fs::path& file, Network& network, Sgd& optimizer) {
+int load_checkpoint(const fs::path& file, const RunIdentity& run, Network& network, Sgd& optimizer) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(file.string() + ": no checkpoint to resume from");
   char magic[sizeof kMagic] = {};
@@ -131,6 +134,17 @@ int load_checkpoint(const fs::path& file, Network& network, Sgd& optimizer) {
     throw InputError(file.string() + ": not an nce checkpoint");
   }
   const int epoch = int(read_u64(in, file));
+  const std::uint64_t seed = read_u64(in, file);
+  const std::uint64_t batch = read_u64(in, file);
+  const std::uint64_t examples = read_u64(in, file);
+  const auto check = [&](const char* what, std::uint64_t stored, std::uint64_t now) {
+    if (stored != now) {
+      throw InputError(fmt::format("{}: checkpoint was written with {} {}, this run has {}", file.string(), what, stored, now));
+    }
+  };
+  check("seed", seed, run.seed);
+  check("batch", batch, run.batch);
+  check("training examples", examples, run.train_examples);
   for (Parameter* p : network.parameters()) read_block(in, file, p->name, p->value);
   for (const Buffer& b : network.buffers()) read_block(in, file, b.name, *b.values);
   std::size_t i = 0;
@@ -147,9 +161,10 @@ TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig
   fs::create_directories(config.out);
   const fs::path checkpoint = config.out / "checkpoint.bin";
   const fs::path metrics = config.out / "metrics.jsonl";
+  const RunIdentity run{config.seed, std::uint64_t(config.batch), std::uint64_t(data.train.size())};
   int start_epoch = 0;
   if (config.resume) {
-    start_epoch = load_checkpoint(checkpoint, network, optimizer);
+    start_epoch = load_checkpoint(checkpoint, run, network, optimizer);
     trim_metrics(metrics, start_epoch);
   } else {
     write_text_atomically(metrics, "");
@@ -218,7 +233,7 @@ TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig
       std::ofstream out(metrics, std::ios::app);
       out << metrics_line(m);
     }
-    save_checkpoint(checkpoint, epoch + 1, network, optimizer);
+    save_checkpoint(checkpoint, epoch + 1, run, network, optimizer);
     result.epochs.push_back(m);
     result.test_accuracy = m.test_accuracy;
   }

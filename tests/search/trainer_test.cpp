@@ -110,6 +110,29 @@ TEST(Trainer, LearnsASeparableTaskAndReportsIt) {
   EXPECT_EQ(summary["epochs"], 6);
 }
 
+TEST(Trainer, ResumeRefusesACheckpointOfADifferentRun) {
+  const DatasetSplits data{toy_data(32, 1), toy_data(10, 2)};
+  const fs::path out = fresh("mismatch");
+  {
+    auto net = testing::tiny_network(2, 1);
+    TrainConfig c = config(out);
+    c.epochs = 1;
+    train(*net, data, c);
+  }
+  auto net = testing::tiny_network(2, 1);
+  TrainConfig c = config(out);
+  c.resume = true;
+  c.batch = 8;  // a different batch changes the data order: not a continuation
+  try {
+    train(*net, data, c);
+    FAIL();
+  } catch (const std::exception& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("checkpoint.bin"), std::string::npos) << message;
+    EXPECT_NE(message.find("batch 16, this run has 8"), std::string::npos) << message;
+  }
+}
+
 TEST(Trainer, ResumeWithoutCheckpointNamesTheFile) {
   const DatasetSplits data{toy_data(20, 1), toy_data(10, 2)};
   const fs::path out = fresh("nockpt");

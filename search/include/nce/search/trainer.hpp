@@ -56,9 +56,21 @@ Evaluation evaluate(Network& network, const Dataset& data, const Normalization& 
 
 TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig& config);
 
-// Checkpoint: every parameter, BN statistic and optimizer buffer by name, plus the epoch.
-// Written to a temporary file and renamed, so a crash leaves the previous checkpoint intact.
-void save_checkpoint(const std::filesystem::path& file, int epoch, Network& network, Sgd& optimizer);
-int load_checkpoint(const std::filesystem::path& file, Network& network, Sgd& optimizer);  // returns the epoch
+// What a resumed run must share with the run that wrote the checkpoint for the data order
+// (and so the weights) to continue bit-identically. The epoch count may change (it reshapes
+// the cosine schedule, so such a run is no longer identical to an uninterrupted one).
+struct RunIdentity {
+  std::uint64_t seed = 0;
+  std::uint64_t batch = 0;
+  std::uint64_t train_examples = 0;
+};
+
+// Checkpoint: every parameter, BN statistic and optimizer buffer by name, plus the epoch and
+// the run identity. Written to a temporary file and renamed, so a crash leaves the previous
+// checkpoint intact. Loading throws InputError naming the file on any mismatch.
+void save_checkpoint(const std::filesystem::path& file, int epoch, const RunIdentity& run, Network& network,
+                     Sgd& optimizer);
+int load_checkpoint(const std::filesystem::path& file, const RunIdentity& run, Network& network,
+                    Sgd& optimizer);  // returns the epoch
 
 }  // namespace nce::search
