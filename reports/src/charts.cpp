@@ -11,9 +11,10 @@
 namespace nce::reports {
 namespace {
 
-// Okabe & Ito's colour-blind-safe palette.
-constexpr std::array<const char*, 8> kPalette = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
-                                                 "#CC79A7", "#56B4E9", "#F0E442", "#000000"};
+// Okabe & Ito's colour-blind-safe palette, then two greys so up to ten series stay distinct
+// (an energy breakdown has nine components).
+constexpr std::array<const char*, 10> kPalette = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
+                                                  "#56B4E9", "#F0E442", "#000000", "#999999", "#5A5A5A"};
 
 const char* colour(std::size_t index) { return kPalette[index % kPalette.size()]; }
 

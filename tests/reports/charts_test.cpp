@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <set>
 
 #include "nce/reports/charts.hpp"
 
@@ -56,6 +57,18 @@ TEST(BarChart, ManyCategoriesGetRotatedLabels) {
     chart.series[0].values.push_back(i);
   }
   EXPECT_EQ(count(render_svg(chart), "rotate(-60)"), 20u);
+}
+
+TEST(BarChart, NineSeriesGetNineDistinctColours) {
+  BarChart chart{"energy", "pJ", {"layer"}, {}, true};
+  for (int i = 0; i < 9; ++i) chart.series.push_back({"component" + std::to_string(i), {1.0}});
+  const std::string svg = render_svg(chart);
+  std::set<std::string> fills;
+  for (auto at = svg.find("<rect class=\"bar\""); at != std::string::npos; at = svg.find("<rect class=\"bar\"", at + 1)) {
+    const auto fill = svg.find("fill=\"", at) + 6;
+    fills.insert(svg.substr(fill, 7));
+  }
+  EXPECT_EQ(fills.size(), 9u);
 }
 
 TEST(LineChart, StepsDoubleThePointsExceptTheFirst) {
