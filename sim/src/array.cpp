@@ -104,6 +104,15 @@ void SystolicArray::start(int step, int input_slot, int weight_slot, int output_
       k_s_[kk] = static_cast<int>(kk % s.kernel_w);
     }
   }
+  if (job->rtl) {
+    // simulate_layer checked the dataflow and that this size was verilated.
+    if (!rtl_ || rtl_->rows() != rows || rtl_->cols() != cols) rtl_ = rtl::make_verilated_array(rows, cols);
+    rtl_sums_.assign(folds_.size(), {});
+    rtl_weights_.assign(cols, 0);
+    rtl_commits_.assign(rows, 0);
+    rtl_activations_.assign(rows, 0);
+    rtl_psums_.assign(cols, 0);
+  }
   column_.resize(std::max<std::int64_t>(k, 1));
   sums_.resize(std::max(s.cols, 1));
   buffers->ofmap.slots[out_slot_].assign(std::size_t(step_->m_size) * step_->n_size, 0);
@@ -162,6 +171,8 @@ bool SystolicArray::tick_weight_stationary(std::int64_t c) {
     ++stats.stall_fill_drain;
   }
 
+  if (job->rtl) clock_rtl(c);
+
   // De-skewed outputs of every fold in flight.
   for (std::size_t i = output_fold_; i <= streaming_; ++i) {
     FoldTiming& g = folds_[i];
@@ -169,8 +180,13 @@ bool SystolicArray::tick_weight_stationary(std::int64_t c) {
     const std::int64_t due = g.t0 + g.next_output * g.beats + rows + g.fold.m_size - 1;
     assert(c <= due);
     if (c == due) {
-      compute_pixel(g.fold, g.next_output, sums_.data());
-      emit_outputs(g, g.next_output, sums_.data());
+      if (job->rtl) {
+        emit_outputs(g, g.next_output, rtl_sums_[i].data() + g.next_output * g.fold.m_size);
+        if (g.next_output + 1 == g.fold.n_size) std::vector<std::int32_t>().swap(rtl_sums_[i]);
+      } else {
+        compute_pixel(g.fold, g.next_output, sums_.data());
+        emit_outputs(g, g.next_output, sums_.data());
+      }
       ++g.next_output;
     }
   }
@@ -209,6 +225,71 @@ bool SystolicArray::tick_output_stationary(std::int64_t c) {
     return streaming_ == folds_.size();
   }
   return false;
+}
+
+std::int8_t SystolicArray::activation_digit(const ArrayFold& fold, std::int64_t pixel, int k) const {
+  const LayerSchedule& s = *job->schedule;
+  const ScheduleStep& step = *step_;
+  const std::int64_t p = step.n0 + pixel;
+  const int y = static_cast<int>(p / s.out.width);
+  const int x = static_cast<int>(p % s.out.width);
+  const int iy = y * s.stride - s.padding + k_r_[k];
+  const int ix = x * s.stride - s.padding + k_s_[k];
+  if (iy < 0 || iy >= s.in.height || ix < 0 || ix >= s.in.width) return 0;
+  const int slot_row = s.gathered_rows ? (y - step.out_row0) * s.kernel_h + k_r_[k] : iy - step.in_row0;
+  const std::size_t plane = std::size_t(s.in.channels / s.groups) * step.in_rows * s.in.width;
+  return buffers->ifmap.slots[in_slot_][fold.act_digit * plane +
+                                        (std::size_t(k_channel_[k]) * step.in_rows + slot_row) * s.in.width + ix];
+}
+
+// RTL mode: the same fold timeline drives rtl/mac_array.sv's ports cycle by cycle (protocol in its
+// header): w_shift with the bottom weight row first, w_commit[r] and the skewed activations of
+// row r from t0 + r, bubbles as zero columns. psum_o[c] holds column c of pixel j during cycle
+// t0 + j*beats + R + c; it is captured then and written to the output buffer at the same cycle
+// the behavioural model writes it, so outputs and every count must agree.
+void SystolicArray::clock_rtl(std::int64_t c) {
+  const LayerSchedule& s = *job->schedule;
+  const int rows = s.rows;
+  const std::int64_t k_total = s.gemm.k;
+  bool shift = false;
+  std::fill(rtl_weights_.begin(), rtl_weights_.end(), 0);
+  if (loading_ < folds_.size()) {
+    const FoldTiming& f = folds_[loading_];
+    if (c >= f.load && (c - f.load) % f.weight_beats == 0) {
+      shift = true;
+      const int row = rows - 1 - static_cast<int>((c - f.load) / f.weight_beats);
+      if (row < f.fold.k_size) {
+        const std::int8_t* w = buffers->weight.slots[w_slot_].data() +
+                               std::size_t(f.fold.weight_digit) * std::size_t(step_->m_size) * k_total;
+        for (int col = 0; col < f.fold.m_size; ++col) {
+          rtl_weights_[col] = w[std::size_t(f.fold.m0 + col) * k_total + f.fold.k0 + row];
+        }
+      }
+    }
+  }
+  std::fill(rtl_commits_.begin(), rtl_commits_.end(), 0);
+  std::fill(rtl_activations_.begin(), rtl_activations_.end(), 0);
+  const std::size_t last = std::min(folds_.size() - 1, streaming_ + 1);
+  for (std::size_t i = output_fold_; i <= last; ++i) {
+    const FoldTiming& f = folds_[i];
+    for (int r = 0; r < rows; ++r) {
+      const std::int64_t q = c - r - f.t0;
+      if (q == 0) rtl_commits_[r] = 1;
+      if (q < 0 || q >= f.fold.n_size * f.beats || q % f.beats != 0 || r >= f.fold.k_size) continue;
+      rtl_activations_[r] = static_cast<std::uint8_t>(activation_digit(f.fold, q / f.beats, f.fold.k0 + r));
+    }
+  }
+  rtl_->cycle(shift, rtl_weights_, rtl_commits_, rtl_activations_);
+  rtl_->read_psums(rtl_psums_);  // what psum_o holds during cycle c + 1
+  for (std::size_t i = output_fold_; i <= last; ++i) {
+    const FoldTiming& f = folds_[i];
+    for (int col = 0; col < f.fold.m_size; ++col) {
+      const std::int64_t q = c + 1 - f.t0 - rows - col;
+      if (q < 0 || q >= f.fold.n_size * f.beats || q % f.beats != 0) continue;
+      if (rtl_sums_[i].empty()) rtl_sums_[i].assign(std::size_t(f.fold.n_size) * f.fold.m_size, 0);
+      rtl_sums_[i][std::size_t(q / f.beats) * f.fold.m_size + col] = rtl_psums_[col];
+    }
+  }
 }
 
 void SystolicArray::compute_pixel(const ArrayFold& fold, std::int64_t pixel, std::int32_t* sums) {

@@ -10,6 +10,7 @@
 
 #include "nce/cost_models/layer_stats.hpp"
 #include "nce/cost_models/schedule.hpp"
+#include "nce/rtl/array_model.hpp"
 
 namespace nce::sim {
 
@@ -106,6 +107,8 @@ SC_MODULE(SystolicArray) {
   bool tick_output_stationary(std::int64_t c);
   void compute_pixel(const ArrayFold& fold, std::int64_t pixel, std::int32_t* sums);
   void emit_outputs(const FoldTiming& f, std::int64_t pixel, const std::int32_t* sums);
+  std::int8_t activation_digit(const ArrayFold& fold, std::int64_t pixel, int k) const;
+  void clock_rtl(std::int64_t c);  // RTL mode: drive the verilated grid for cycle c, capture psum_o
 
   sc_core::sc_event start_event_;
   bool busy_ = false;
@@ -120,6 +123,12 @@ SC_MODULE(SystolicArray) {
   std::vector<int> k_channel_, k_r_, k_s_;
   std::vector<std::int8_t> column_;
   std::vector<std::int32_t> sums_;
+  // RTL mode: the verilated mac_array and the de-skewed psums it produced, per fold [pixel][column].
+  std::unique_ptr<rtl::ArrayModel> rtl_;
+  std::vector<std::vector<std::int32_t>> rtl_sums_;
+  std::vector<std::int8_t> rtl_weights_;
+  std::vector<std::uint8_t> rtl_commits_, rtl_activations_;
+  std::vector<std::int32_t> rtl_psums_;
 };
 
 // Executes the schedule: issues DMA transfers by the double-buffering rules of schedule.hpp,

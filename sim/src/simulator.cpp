@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <random>
 
 #include "modules.hpp"
@@ -40,9 +41,6 @@ LayerRun simulate_layer(const LayerSchedule& schedule, const AcceleratorConfig& 
   stats.on_array = schedule.on_array;
   stats.macs = schedule.macs;
   if (!schedule.on_array) return run;
-  if (options.pe_model == PeModel::rtl) {
-    throw InputError("--pe-model rtl is not available in this build (the behavioral model is)");
-  }
   const std::int64_t k = schedule.gemm.k;
   const std::int64_t m = schedule.gemm.m * schedule.groups;
   if (std::int64_t(input.values.size()) != schedule.in.elements()) {
@@ -52,6 +50,17 @@ LayerRun simulate_layer(const LayerSchedule& schedule, const AcceleratorConfig& 
   if (std::int64_t(weights.values.size()) != m * k) {
     throw InputError(fmt::format("layer '{}': {} weight codes, the layer has {} x {}", schedule.layer,
                                  weights.values.size(), m, k));
+  }
+  if (options.pe_model == PeModel::rtl) {
+    // Checked here, before the kernel runs: an exception inside a SystemC process ends the simulation.
+    if (schedule.dataflow != Dataflow::weight_stationary) {
+      throw InputError("--pe-model rtl: the RTL array (rtl/mac_array.sv) is weight-stationary; use --dataflow ws");
+    }
+    const auto sizes = rtl::verilated_array_sizes();
+    if (std::find(sizes.begin(), sizes.end(), std::pair{config.rows, config.cols}) == sizes.end()) {
+      throw InputError(fmt::format("--pe-model rtl: no verilated {}x{} array in this build (built: {})", config.rows,
+                                   config.cols, rtl::verilated_array_sizes_text()));
+    }
   }
   ref::check_activation_codes(input, schedule.act_bits);
   ref::check_weight_codes(weights, schedule.weight_bits);
@@ -64,6 +73,7 @@ LayerRun simulate_layer(const LayerSchedule& schedule, const AcceleratorConfig& 
   job.dram_weights = &weights.values;
   job.dram_output = &output;
   job.stats = &stats;
+  job.rtl = options.pe_model == PeModel::rtl;
 
   Accelerator& top = accelerator();
   top.buffers.ifmap.counts = {};
