@@ -98,10 +98,12 @@ void SystolicArray::start(int step, int input_slot, int weight_slot, int output_
     k_channel_.resize(k);
     k_r_.resize(k);
     k_s_.resize(k);
+    k_offset_.resize(k);
     for (std::int64_t kk = 0; kk < k; ++kk) {
       k_channel_[kk] = static_cast<int>(kk / (s.kernel_h * s.kernel_w));
       k_r_[kk] = static_cast<int>((kk / s.kernel_w) % s.kernel_h);
       k_s_[kk] = static_cast<int>(kk % s.kernel_w);
+      k_offset_[kk] = (std::size_t(k_channel_[kk]) * step_->in_rows + k_r_[kk]) * s.in.width + k_s_[kk];
     }
   }
   if (job->rtl) {
@@ -113,7 +115,7 @@ void SystolicArray::start(int step, int input_slot, int weight_slot, int output_
     rtl_activations_.assign(rows, 0);
     rtl_psums_.assign(cols, 0);
   }
-  column_.resize(std::max<std::int64_t>(k, 1));
+  tiles_.assign(folds_.size(), {});
   sums_.resize(std::max(s.cols, 1));
   buffers->ofmap.slots[out_slot_].assign(std::size_t(step_->m_size) * step_->n_size, 0);
   busy_ = true;
@@ -184,8 +186,9 @@ bool SystolicArray::tick_weight_stationary(std::int64_t c) {
         emit_outputs(g, g.next_output, rtl_sums_[i].data() + g.next_output * g.fold.m_size);
         if (g.next_output + 1 == g.fold.n_size) std::vector<std::int32_t>().swap(rtl_sums_[i]);
       } else {
-        compute_pixel(g.fold, g.next_output, sums_.data());
+        compute_pixel(i, g.next_output, sums_.data());
         emit_outputs(g, g.next_output, sums_.data());
+        if (g.next_output + 1 == g.fold.n_size) std::vector<std::int32_t>().swap(tiles_[i]);
       }
       ++g.next_output;
     }
@@ -217,10 +220,11 @@ bool SystolicArray::tick_output_stationary(std::int64_t c) {
   const std::int64_t d = rel - stream - skew;
   if (d % f.drain_beats == 0) {
     const std::int64_t pixel = f.fold.n0 + d / f.drain_beats;
-    compute_pixel(f.fold, pixel, sums_.data());
+    compute_pixel(streaming_, pixel, sums_.data());
     emit_outputs(f, pixel, sums_.data());
   }
   if (d + 1 == f.fold.n_size * std::int64_t{f.drain_beats}) {
+    std::vector<std::int32_t>().swap(tiles_[streaming_]);
     ++streaming_;
     return streaming_ == folds_.size();
   }
@@ -292,35 +296,55 @@ void SystolicArray::clock_rtl(std::int64_t c) {
   }
 }
 
-void SystolicArray::compute_pixel(const ArrayFold& fold, std::int64_t pixel, std::int32_t* sums) {
+void SystolicArray::compute_pixel(std::size_t fold_index, std::int64_t pixel, std::int32_t* sums) {
   const LayerSchedule& s = *job->schedule;
   const ScheduleStep& step = *step_;
-  // im2col: gather the fold's activation digits for this output pixel.
+  const ArrayFold& fold = folds_[fold_index].fold;
+  // The fold's weight tile as the PEs hold it, [k][m] (transposed once per fold so the per-pixel
+  // product runs along m, the array's columns), freed with the fold's last output.
+  std::vector<std::int32_t>& tile = tiles_[fold_index];
+  const std::int64_t k_total = s.gemm.k;
+  if (tile.empty()) {
+    tile.assign(std::size_t(fold.k_size) * fold.m_size, 0);
+    const std::int8_t* weights = buffers->weight.slots[w_slot_].data() +
+                                 std::size_t(fold.weight_digit) * std::size_t(step.m_size) * k_total;
+    for (int m = 0; m < fold.m_size; ++m) {
+      const std::int8_t* w = weights + std::size_t(fold.m0 + m) * k_total + fold.k0;
+      for (int kk = 0; kk < fold.k_size; ++kk) tile[std::size_t(kk) * fold.m_size + m] = w[kk];
+    }
+  }
+  // im2col: the fold's activation digits for this output pixel.
   const std::int64_t p = step.n0 + pixel;
   const int y = static_cast<int>(p / s.out.width);
   const int x = static_cast<int>(p % s.out.width);
-  const std::int8_t* plane =
-      buffers->ifmap.slots[in_slot_].data() + std::size_t(fold.act_digit) * (std::size_t(s.in.channels / s.groups) * step.in_rows * s.in.width);
+  const std::int8_t* plane = buffers->ifmap.slots[in_slot_].data() +
+                             std::size_t(fold.act_digit) * (std::size_t(s.in.channels / s.groups) * step.in_rows * s.in.width);
+  std::fill(sums, sums + fold.m_size, 0);
+  const int top = y * s.stride - s.padding;
+  const int left = x * s.stride - s.padding;
+  if (top >= 0 && top + s.kernel_h <= s.in.height && left >= 0 && left + s.kernel_w <= s.in.width) {
+    // Interior pixel (no padding under the kernel): k's slot offset is fixed per step.
+    const std::int8_t* origin =
+        plane + (s.gathered_rows ? std::size_t(y - step.out_row0) * s.kernel_h : std::size_t(top - step.in_row0)) * s.in.width + left;
+    for (int kk = 0; kk < fold.k_size; ++kk) {
+      const std::int32_t a = origin[k_offset_[fold.k0 + kk]];
+      if (a == 0) continue;
+      const std::int32_t* w = tile.data() + std::size_t(kk) * fold.m_size;
+      for (int m = 0; m < fold.m_size; ++m) sums[m] += w[m] * a;
+    }
+    return;
+  }
   for (int kk = 0; kk < fold.k_size; ++kk) {
     const int k = fold.k0 + kk;
     const int iy = y * s.stride - s.padding + k_r_[k];
     const int ix = x * s.stride - s.padding + k_s_[k];
-    std::int8_t a = 0;
-    if (iy >= 0 && iy < s.in.height && ix >= 0 && ix < s.in.width) {
-      const int slot_row = s.gathered_rows ? (y - step.out_row0) * s.kernel_h + k_r_[k] : iy - step.in_row0;
-      assert(slot_row >= 0 && slot_row < step.in_rows);
-      a = plane[(std::size_t(k_channel_[k]) * step.in_rows + slot_row) * s.in.width + ix];
-    }
-    column_[kk] = a;
-  }
-  const std::int64_t k_total = s.gemm.k;
-  const std::int8_t* weights = buffers->weight.slots[w_slot_].data() +
-                               std::size_t(fold.weight_digit) * std::size_t(step.m_size) * k_total;
-  for (int m = 0; m < fold.m_size; ++m) {
-    const std::int8_t* w = weights + std::size_t(fold.m0 + m) * k_total + fold.k0;
-    std::int32_t sum = 0;
-    for (int kk = 0; kk < fold.k_size; ++kk) sum += std::int32_t{w[kk]} * std::int32_t{column_[kk]};
-    sums[m] = sum;
+    if (iy < 0 || iy >= s.in.height || ix < 0 || ix >= s.in.width) continue;
+    const int slot_row = s.gathered_rows ? (y - step.out_row0) * s.kernel_h + k_r_[k] : iy - step.in_row0;
+    assert(slot_row >= 0 && slot_row < step.in_rows);
+    const std::int32_t a = plane[(std::size_t(k_channel_[k]) * step.in_rows + slot_row) * s.in.width + ix];
+    if (a == 0) continue;
+    const std::int32_t* w = tile.data() + std::size_t(kk) * fold.m_size;
+    for (int m = 0; m < fold.m_size; ++m) sums[m] += w[m] * a;
   }
 }
 

@@ -105,7 +105,7 @@ SC_MODULE(SystolicArray) {
   void tick();
   bool tick_weight_stationary(std::int64_t c);  // true after the step's last output
   bool tick_output_stationary(std::int64_t c);
-  void compute_pixel(const ArrayFold& fold, std::int64_t pixel, std::int32_t* sums);
+  void compute_pixel(std::size_t fold_index, std::int64_t pixel, std::int32_t* sums);
   void emit_outputs(const FoldTiming& f, std::int64_t pixel, const std::int32_t* sums);
   std::int8_t activation_digit(const ArrayFold& fold, std::int64_t pixel, int k) const;
   void clock_rtl(std::int64_t c);  // RTL mode: drive the verilated grid for cycle c, capture psum_o
@@ -121,7 +121,8 @@ SC_MODULE(SystolicArray) {
   std::size_t output_fold_ = 0;  // oldest fold with outputs pending
   // im2col geometry of the layer: k -> (channel within group, kernel row, kernel column)
   std::vector<int> k_channel_, k_r_, k_s_;
-  std::vector<std::int8_t> column_;
+  std::vector<std::size_t> k_offset_;  // slot offset of k from the kernel's top-left input (this step)
+  std::vector<std::vector<std::int32_t>> tiles_;  // per fold: weight tile [k][m], while outputs are pending
   std::vector<std::int32_t> sums_;
   // RTL mode: the verilated mac_array and the de-skewed psums it produced, per fold [pixel][column].
   std::unique_ptr<rtl::ArrayModel> rtl_;
