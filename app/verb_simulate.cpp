@@ -1,6 +1,7 @@
 // nce simulate: run a workload through the cycle-accurate SystemC model and write the report.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <iostream>
 #include <regex>
 
@@ -85,9 +86,11 @@ int run_simulate(const std::vector<std::string>& args) {
                                                     : "-");
   }
   const bool terminal = isatty(STDERR_FILENO) != 0;  // progress only where a person watches
+  const auto started = std::chrono::steady_clock::now();
   report.stats = sim::simulate_workload(workload, config, sim_options, [terminal](std::size_t done, std::size_t total) {
     if (terminal) std::cerr << fmt::format("\rsimulating layer {}/{}", done, total) << (done == total ? "\n" : "") << std::flush;
   });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   reports::write_simulation_report(out, report);
 
   const LayerStats& t = report.stats.total;
@@ -95,6 +98,8 @@ int run_simulate(const std::vector<std::string>& args) {
       "{} on {}x{} {}: {} cycles ({:.1f} us at {} MHz), utilization {:.3f}, energy {:.3f} uJ ({})\n",
       workload.name, config.rows, config.cols, to_string(config.dataflow), t.cycles, double(t.cycles) / config.clock_mhz,
       config.clock_mhz, t.utilization(config.pes()), t.energy.total() / 1e6, config.energy.name);
+  std::cout << fmt::format("simulated {} cycles in {:.3f} s wall ({:.2f} M cycles/s)\n", t.cycles, seconds,
+                           seconds > 0 ? double(t.cycles) / seconds / 1e6 : 0.0);
   std::cout << fmt::format("report: {}/report.html (also layers.csv, summary.json, report.md, COMPUTE_REPORT.csv)\n",
                            out);
   return kExitOk;
