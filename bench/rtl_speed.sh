@@ -11,8 +11,9 @@ echo "load before: $(uptime | sed 's/.*load average: //')"
 for array in 16x16 32x32; do
   for run in 1 2 3; do
     "$nce" verify-rtl --array "$array" --tiles "$tiles" --seed "$run" --format json |
-      awk -v a="$array" -v r="$run" -F'[:,]' '/rtl_cycles_per_second/ {c=$2} /"rtl_cycles"/ {n=$2} /mismatches/ {m=$2}
-        END {printf "%s run %s: %.2f M cycles/s over%s cycles, mismatches%s\n", a, r, c/1e6, n, m}'
+      awk -v a="$array" -v r="$run" -F'[:,]' '/rtl_cycles_per_second/ {c=$2} /rtl_cycles_per_cpu_second/ {p=$2}
+        /"rtl_cycles"/ {n=$2} /mismatches/ {m=$2}
+        END {printf "%s run %s: %.2f M cycles/s wall, %.2f M per CPU second, over%s cycles, mismatches%s\n", a, r, c/1e6, p/1e6, n, m}'
   done
 done
 echo "load after: $(uptime | sed 's/.*load average: //')"
