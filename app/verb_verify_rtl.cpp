@@ -44,7 +44,7 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 int run_verify_rtl(const std::vector<std::string>& args) {
   std::string array_text;
   long long tiles = 0;
-  unsigned long long seed = 0;
+  long long seed = 0;
   std::string trace_path;
   std::string format;
   po::options_description options("verify-rtl");
@@ -63,6 +63,7 @@ int run_verify_rtl(const std::vector<std::string>& args) {
 
   const ArraySize size = parse_array(array_text);
   if (tiles < 1) throw UsageError(fmt::format("--tiles {}: must be at least 1", tiles));
+  if (seed < 0) throw UsageError(fmt::format("--seed {}: must not be negative", seed));
   if (format != "table" && format != "json") throw UsageError(fmt::format("--format '{}': expected table or json", format));
   if (!trace_path.empty() && !ends_with(trace_path, ".vcd")) {
     throw UsageError(fmt::format("--trace '{}': this build's models trace VCD; name the file *.vcd", trace_path));
@@ -71,7 +72,7 @@ int run_verify_rtl(const std::vector<std::string>& args) {
   rtl::ArrayDriver driver(rtl::make_verilated_array(size.rows, size.cols));
   if (!trace_path.empty()) driver.model().open_trace(trace_path);
 
-  std::mt19937_64 rng(seed);
+  std::mt19937_64 rng(static_cast<std::uint64_t>(seed));
   std::uint64_t macs = 0;
   std::uint64_t outputs = 0;
   std::uint64_t mismatches = 0;
