@@ -37,6 +37,7 @@ struct Verb {
 int run_workload(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_simulate(const std::vector<std::string>& args);
+int run_cost_table(const std::vector<std::string>& args);
 int run_verify_rtl(const std::vector<std::string>& args);
 
 }  // namespace nce::cli

@@ -19,6 +19,8 @@ constexpr std::array kVerbs = {
          nce::cli::run_train},
     Verb{"simulate", "run a workload on the cycle-accurate SystemC accelerator model; per-layer report",
          nce::cli::run_simulate},
+    Verb{"cost-table", "per-layer cost tables over width candidates (analytical/simulated), validated against SystemC",
+         nce::cli::run_cost_table},
     Verb{"verify-rtl", "run random GEMM tiles through the verilated MAC array against the reference model",
          nce::cli::run_verify_rtl},
 };

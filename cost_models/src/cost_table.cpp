@@ -80,6 +80,18 @@ void store_cache(const std::filesystem::path& file, const std::string& key,
   std::filesystem::rename(partial, file);
 }
 
+// The key with the config already rendered: emitting the YAML per cell took ~80% of building
+// an analytical table, so build_cost_table renders it once.
+std::string cache_key(const Layer& layer, const LayerInfo& info, const CostModel& model, const std::string& config_yaml) {
+  // Everything the cost can depend on except the two channel counts, which index the entries.
+  return fmt::format(
+      "model={}/{}\nlayer type={} kernel={}x{} stride={} padding={} groups={} bits=W{}A{} input={}x{} pool={}\n"
+      "config:\n{}",
+      model.name(), model.version(), to_string(layer.type), layer.kernel_h, layer.kernel_w, layer.stride,
+      layer.padding, layer.groups, layer.precision.weight_bits, layer.precision.act_bits, info.in.height,
+      info.in.width, to_string(layer.pool), config_yaml);
+}
+
 }  // namespace
 
 std::string_view to_string(CostMetric metric) {
@@ -143,13 +155,7 @@ std::pair<Layer, LayerInfo> layer_variant(const Workload& workload, std::size_t 
 
 std::string cost_cache_key(const Layer& layer, const LayerInfo& info, const CostModel& model,
                            const AcceleratorConfig& config) {
-  // Everything the cost can depend on except the two channel counts, which index the entries.
-  return fmt::format(
-      "model={}/{}\nlayer type={} kernel={}x{} stride={} padding={} groups={} bits=W{}A{} input={}x{} pool={}\n"
-      "config:\n{}",
-      model.name(), model.version(), to_string(layer.type), layer.kernel_h, layer.kernel_w, layer.stride,
-      layer.padding, layer.groups, layer.precision.weight_bits, layer.precision.act_bits, info.in.height,
-      info.in.width, to_string(layer.pool), accelerator_config_to_yaml(config));
+  return cache_key(layer, info, model, accelerator_config_to_yaml(config));
 }
 
 CostTable build_cost_table(const Workload& workload, const WidthBinding& binding, const CostModel& model,
@@ -158,6 +164,7 @@ CostTable build_cost_table(const Workload& workload, const WidthBinding& binding
   const auto start = std::chrono::steady_clock::now();
   const std::vector<LayerInfo> infos = analyze(workload);
   CostTable table{workload.name, model.name(), config.name, {}};
+  const std::string config_yaml = accelerator_config_to_yaml(config);
 
   // 1. The cells of every table, and the distinct layer variants behind them.
   std::vector<Job> jobs;
@@ -175,7 +182,7 @@ CostTable build_cost_table(const Workload& workload, const WidthBinding& binding
     for (int in : layer_table.in_widths) {
       for (int out : layer_table.out_widths) {
         const auto [variant, info] = variant_of(workload, infos, i, in, out);
-        const std::string key = cost_cache_key(variant, info, model, config);
+        const std::string key = cache_key(variant, info, model, config_yaml);
         auto [it, fresh] = job_of.try_emplace({key, in, out}, jobs.size());
         if (fresh) jobs.push_back({key, in, out, i, {}, false});
         cells.push_back(it->second);

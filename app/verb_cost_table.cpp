@@ -1,0 +1,360 @@
+// nce cost-table: build (or load from the on-disk cache) the per-layer cost tables T_l[i][j] of a
+// workload over width candidates, validate entries against the SystemC model, explain the
+// per-MAC energy and show a layer's cycles-versus-channels staircase.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "cli.hpp"
+#include "nce/cost_models/accelerator_config.hpp"
+#include "nce/cost_models/analytical_model.hpp"
+#include "nce/cost_models/cost_table.hpp"
+#include "nce/reports/charts.hpp"
+#include "nce/reports/html_page.hpp"
+#include "nce/sim/simulated_cost_model.hpp"
+#include "nce/workloads/input_error.hpp"
+#include "nce/workloads/reference_model.hpp"
+#include "nce/workloads/workload_file.hpp"
+
+namespace nce::cli {
+namespace {
+
+// "a:b:step" (inclusive range) or "m1,m2,...": multipliers of each searchable layer's base width.
+std::vector<double> parse_multipliers(const std::string& text) {
+  std::vector<double> out;
+  auto number = [&](const std::string& s) {
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size() || !(v > 0) || !std::isfinite(v)) {
+      throw UsageError(fmt::format("--widths: '{}' is not a positive number", s));
+    }
+    return v;
+  };
+  std::smatch match;
+  if (std::regex_match(text, match, std::regex(R"(([^:]+):([^:]+):([^:]+))"))) {
+    const double a = number(match[1]), b = number(match[2]), step = number(match[3]);
+    if (b < a) throw UsageError(fmt::format("--widths {}: the end is below the start", text));
+    // Count the steps, not accumulate them, so 0.25:2.0:0.125 ends exactly at 2.0.
+    const auto count = static_cast<long>(std::floor((b - a) / step + 1e-9));
+    if (count > 4096) throw UsageError(fmt::format("--widths {}: more than 4096 candidates", text));
+    for (long i = 0; i <= count; ++i) out.push_back(a + double(i) * step);
+    return out;
+  }
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) out.push_back(number(item));
+  if (out.empty()) throw UsageError("--widths needs a:b:step or a comma-separated list of multipliers");
+  return out;
+}
+
+std::map<std::string, std::vector<int>> width_candidates(const Workload& workload, const std::vector<double>& mults) {
+  const std::vector<LayerInfo> infos = analyze(workload);
+  std::map<std::string, std::vector<int>> candidates;
+  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+    const Layer& layer = workload.layers[i];
+    if (!layer.searchable || !layer.has_weights()) continue;
+    std::set<int> widths;
+    for (double m : mults) widths.insert(std::max(1, int(std::lround(m * infos[i].out.channels))));
+    candidates[layer.name] = {widths.begin(), widths.end()};
+  }
+  return candidates;
+}
+
+std::unique_ptr<CostModel> make_model(const std::string& name, std::uint64_t seed) {
+  if (name == "analytical") return std::make_unique<AnalyticalCostModel>();
+  if (name == "simulated") return std::make_unique<sim::SimulatedCostModel>(seed);
+  if (name == "shape") return std::make_unique<ShapeCostModel>();
+  throw UsageError(fmt::format("--model must be analytical, simulated or shape, got '{}'", name));
+}
+
+// $XDG_CACHE_HOME/nce/cost-tables, else ~/.cache/nce/cost-tables: outside any build directory,
+// so tables survive rebuilds (entries are keyed by model version, so a changed model never
+// reuses them).
+std::filesystem::path default_cache_dir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::filesystem::path(xdg) / "nce" / "cost-tables";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::filesystem::path(home) / ".cache" / "nce" / "cost-tables";
+  }
+  return std::filesystem::temp_directory_path() / "nce-cost-tables";
+}
+
+std::string range(const std::vector<int>& widths) {
+  return widths.size() == 1 ? fmt::format("{}", widths.front())
+                            : fmt::format("{}..{} ({})", widths.front(), widths.back(), widths.size());
+}
+
+void print_table(const CostTable& table) {
+  std::cout << fmt::format("{:<28} {:>16} {:>16} {:>22} {:>24}\n", "layer", "in widths", "out widths", "cycles min..max",
+                           "energy uJ min..max");
+  for (const LayerCostTable& l : table.layers) {
+    auto [cmin, cmax] = std::minmax_element(l.entries.begin(), l.entries.end(),
+                                            [](const CostEntry& a, const CostEntry& b) { return a.cycles < b.cycles; });
+    auto [emin, emax] = std::minmax_element(
+        l.entries.begin(), l.entries.end(), [](const CostEntry& a, const CostEntry& b) { return a.energy_pj < b.energy_pj; });
+    std::cout << fmt::format("{:<28} {:>16} {:>16} {:>22} {:>24}\n", l.name, range(l.in_widths), range(l.out_widths),
+                             fmt::format("{}..{}", cmin->cycles, cmax->cycles),
+                             fmt::format("{:.4f}..{:.4f}", emin->energy_pj / 1e6, emax->energy_pj / 1e6));
+  }
+}
+
+void write_json(const std::filesystem::path& path, const CostTable& table, const AcceleratorConfig& config) {
+  nlohmann::json json;
+  json["workload"] = table.workload;
+  json["model"] = table.model;
+  json["config"] = accelerator_config_to_yaml(config);
+  json["layers"] = nlohmann::json::array();
+  for (const LayerCostTable& l : table.layers) {
+    nlohmann::json layer{{"name", l.name}, {"index", l.layer}, {"in_widths", l.in_widths}, {"out_widths", l.out_widths}};
+    for (const char* field : {"macs", "params", "cycles", "energy_pj"}) layer[field] = nlohmann::json::array();
+    for (std::size_t i = 0; i < l.in_widths.size(); ++i) {
+      nlohmann::json macs, params, cycles, energy;
+      for (std::size_t j = 0; j < l.out_widths.size(); ++j) {
+        const CostEntry& e = l.at(i, j);
+        macs.push_back(e.macs);
+        params.push_back(e.params);
+        cycles.push_back(e.cycles);
+        energy.push_back(e.energy_pj);
+      }
+      layer["macs"].push_back(macs);
+      layer["params"].push_back(params);
+      layer["cycles"].push_back(cycles);
+      layer["energy_pj"].push_back(energy);
+    }
+    json["layers"].push_back(layer);
+  }
+  reports::write_file_atomically(path, json.dump(1) + "\n");
+}
+
+// Re-simulates `count` random cells in SystemC; returns the number that differ (each printed).
+int validate(const Workload& workload, const CostTable& table, const CostModel& model, const AcceleratorConfig& config,
+             int count, std::uint64_t seed) {
+  std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> cells;
+  for (std::size_t t = 0; t < table.layers.size(); ++t) {
+    for (std::size_t i = 0; i < table.layers[t].in_widths.size(); ++i) {
+      for (std::size_t j = 0; j < table.layers[t].out_widths.size(); ++j) cells.emplace_back(t, i, j);
+    }
+  }
+  std::mt19937_64 rng(seed);
+  std::shuffle(cells.begin(), cells.end(), rng);
+  cells.resize(std::min(cells.size(), std::size_t(count)));
+  const sim::SimulatedCostModel simulated(seed);
+  const bool analytical = model.name() == "analytical";
+  int differences = 0;
+  std::int64_t cycles = 0;
+  for (auto [t, i, j] : cells) {
+    const LayerCostTable& l = table.layers[t];
+    const auto [layer, info] = layer_variant(workload, l.layer, l.in_widths[i], l.out_widths[j]);
+    const LayerStats s = simulated.evaluate(layer, info, config);
+    cycles += s.cycles;
+    const CostEntry expected{info.macs, info.params, s.cycles, s.energy.total()};
+    const CostEntry& got = l.at(i, j);
+    // The table cell (possibly from the cache) and, for the analytical model, every statistic.
+    bool same = got == expected;
+    if (analytical) same = same && analytical_layer_stats(map_layer(layer, info, config), config) == s;
+    if (!same) {
+      ++differences;
+      std::cout << fmt::format("DIFFERENT {} at {}x{} channels: table {} cycles {:.6f} pJ, SystemC {} cycles {:.6f} pJ\n",
+                               l.name, l.in_widths[i], l.out_widths[j], got.cycles, got.energy_pj, s.cycles,
+                               s.energy.total());
+    }
+  }
+  std::cout << fmt::format("validate: {} of {} random entries equal the SystemC model ({} simulated cycles)\n",
+                           cells.size() - std::size_t(differences), cells.size(), cycles);
+  return differences;
+}
+
+// Cell counts of mac_pe at WbAb from the Markdown table rtl/synth/cell_counts.sh prints, when
+// bench/RESULTS.md holds it ("| mac_pe W8A8 acc16 | 123 | ...").
+std::map<int, double> synthesized_cells(const std::filesystem::path& results, int accumulator_bits) {
+  std::map<int, double> cells;
+  std::ifstream in(results);
+  const std::regex row(fmt::format(R"(\|\s*mac_pe W(\d+)A\1 acc{}\s*\|\s*(\d+)\s*\|)", accumulator_bits));
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, row)) cells[std::stoi(m[1])] = std::stod(m[2]);
+  }
+  return cells;
+}
+
+void explain_energy(const AcceleratorConfig& config) {
+  const EnergyTable& t = config.energy;
+  const std::filesystem::path results = default_config_dir().parent_path() / "bench" / "RESULTS.md";
+  const std::map<int, double> cells = synthesized_cells(results, config.accumulator_bits);
+  const bool synthesized = cells.contains(2) && cells.contains(4) && cells.contains(8);
+  std::cout << fmt::format("energy table '{}': {}\n", t.name, t.source);
+  std::cout << fmt::format("published 8x8-bit multiply: {} pJ\n", t.multiplier_8x8_pj);
+  if (synthesized) {
+    std::cout << fmt::format("scaling: Yosys cell counts of our mac_pe (acc{}) from {}: W2A2 {}, W4A4 {}, W8A8 {}\n",
+                             config.accumulator_bits, results.string(), cells.at(2), cells.at(4), cells.at(8));
+  } else {
+    std::cout << fmt::format(
+        "scaling: by the operand-width product (w*a/64); no mac_pe cell counts (rtl/synth/cell_counts.sh) in {}\n",
+        results.string());
+  }
+  const double add = config.accumulator_bits * t.adder_pj_per_bit;
+  const double reg = forwarded_register_bits(config) * t.register_pj_per_bit;
+  std::cout << fmt::format("per MAC also: {}-bit accumulate {:.6f} pJ + {} forwarded register bits ({}) {:.6f} pJ\n",
+                           config.accumulator_bits, add, forwarded_register_bits(config), to_string(config.dataflow),
+                           reg);
+  std::cout << fmt::format("{:>5} {:>14} {:>16} {:>8} {:>24}\n", "bits", "multiply pJ", "native PE MAC pJ", "passes",
+                           "as digit passes, pJ/MAC");
+  // What the cost models charge: every 2-bit MAC at the table's multiplier x 2*2/64.
+  const double two_bit_mac = multiplier_pj(t, 2, 2) + add + reg;
+  for (int bits : {2, 4, 8}) {
+    const double scale = synthesized ? cells.at(bits) / cells.at(8) : double(bits * bits) / 64.0;
+    const double mult = t.multiplier_8x8_pj * scale;
+    const int passes = ref::weight_digit_count(bits) * ref::activation_digit_count(bits);
+    std::cout << fmt::format("{:>5} {:>14.6f} {:>16.6f} {:>8} {:>24.6f}\n", bits, mult, mult + add + reg, passes,
+                             passes * two_bit_mac);
+  }
+  std::cout << fmt::format(
+      "priced by the cost models (price_energy): one 2-bit MAC = {:.6f} pJ multiply (table x 4/64) + add + registers "
+      "= {:.6f} pJ;\na WbAb layer runs its radix-4 digit passes on the 2-bit array (last column).\n",
+      multiplier_pj(t, 2, 2), two_bit_mac);
+  if (synthesized) {
+    std::cout << fmt::format(
+        "the cell-count scaling above would price the 2-bit multiply at {:.6f} pJ ({:.2f}x); the energy table "
+        "(configs/energy/) decides which one the models use.\n",
+        t.multiplier_8x8_pj * cells.at(2) / cells.at(8), cells.at(2) / cells.at(8) * 16.0);
+  }
+}
+
+void staircase(const Workload& workload, const std::string& name, const CostModel& model,
+               const AcceleratorConfig& config, const std::string& svg) {
+  const std::vector<LayerInfo> infos = analyze(workload);
+  std::size_t index = workload.layers.size();
+  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+    if (workload.layers[i].name == name) index = i;
+  }
+  if (index == workload.layers.size()) {
+    throw UsageError(fmt::format("--staircase: workload '{}' has no layer '{}'", workload.name, name));
+  }
+  if (!workload.layers[index].has_weights()) throw UsageError(fmt::format("--staircase: '{}' is not a conv/fc layer", name));
+  const int base = infos[index].out.channels;
+  reports::LineChart chart;
+  chart.title = fmt::format("{}: cycles vs output channels ({} on {}x{} {})", name, model.name(), config.rows,
+                            config.cols, to_string(config.dataflow));
+  chart.x_label = "output channels";
+  chart.y_label = "cycles";
+  chart.steps = true;
+  reports::Series cycles{"cycles", {}};
+  reports::Series macs{"MACs x cycles/MAC at base width", {}};
+  std::cout << fmt::format("{:>8} {:>12} {:>14}\n", "out ch", "cycles", "MACs");
+  std::vector<std::int64_t> mac_counts;
+  for (int out = 1; out <= 2 * base; ++out) {
+    const auto [layer, info] = layer_variant(workload, index, infos[index].in.channels, out);
+    const LayerStats s = model.evaluate(layer, info, config);
+    std::cout << fmt::format("{:>8} {:>12} {:>14}\n", out, s.cycles, info.macs);
+    chart.x.push_back(out);
+    cycles.values.push_back(double(s.cycles));
+    mac_counts.push_back(info.macs);
+  }
+  // FLOPs on the same axis: MACs scaled to equal the cycles at the base width, a straight line
+  // where the cycles climb in array-width steps.
+  const double per_mac = double(cycles.values[std::size_t(base - 1)]) / double(mac_counts[std::size_t(base - 1)]);
+  for (std::int64_t m : mac_counts) macs.values.push_back(double(m) * per_mac);
+  chart.series = {cycles, macs};
+  if (!svg.empty()) {
+    reports::write_file_atomically(svg, reports::render_svg(chart) + "\n");
+    std::cout << fmt::format("staircase: {}\n", svg);
+  }
+}
+
+}  // namespace
+
+int run_cost_table(const std::vector<std::string>& args) {
+  std::string workload_name;
+  std::string config_path;
+  std::string widths;
+  std::string model_name = "analytical";
+  std::string out;
+  std::string cache_dir;
+  std::string staircase_layer;
+  std::string svg;
+  int validate_count = 0;
+  std::uint64_t seed = 1;
+  std::vector<std::string> sets;
+  po::options_description options;
+  options.add_options()("workload", po::value(&workload_name)->required(), "zoo model name or workload file")(
+      "config", po::value(&config_path), "accelerator config (configs/default.yaml when absent)")(
+      "set", po::value(&sets)->composing(),
+      "override a config field by its YAML path, e.g. --set array.rows=32 --set dram.bytes_per_cycle=1 (repeatable)")(
+      "widths", po::value(&widths),
+      "width candidates as multipliers of each searchable layer's base width: a:b:step or m1,m2,... "
+      "(rounded, at least 1, deduplicated; base widths only when absent)")(
+      "model", po::value(&model_name)->default_value("analytical"), "analytical, simulated or shape")(
+      "out", po::value(&out), "write the table as JSON")(
+      "cache-dir", po::value(&cache_dir),
+      "entry cache ($XDG_CACHE_HOME/nce/cost-tables or ~/.cache/nce/cost-tables when absent; 'none' disables)")(
+      "validate", po::value(&validate_count)->default_value(0),
+      "re-simulate K random entries in SystemC; exit 1 on any difference")(
+      "seed", po::value(&seed)->default_value(1), "seed of --validate's choice and the simulated operands")(
+      "explain-energy", "print the per-MAC energy at 2, 4 and 8 bits and where it comes from")(
+      "staircase", po::value(&staircase_layer), "print cycles vs output channels (1..2x base) of one layer")(
+      "svg", po::value(&svg), "with --staircase: write the staircase as an SVG chart");
+  po::positional_options_description positionals;
+  po::variables_map values;
+  if (!parse("usage: nce cost-table --workload NAME|FILE [--config FILE] [--set KEY=VALUE ...] [--widths a:b:step|m1,m2,...] "
+             "[--model analytical|simulated|shape] [--out FILE.json] [--cache-dir DIR] [--validate K] [--seed S] "
+             "[--explain-energy] [--staircase LAYER [--svg FILE]]",
+             options, positionals, args, values)) {
+    return kExitOk;
+  }
+  if (validate_count < 0) throw UsageError(fmt::format("--validate must be >= 0, got {}", validate_count));
+  if (!svg.empty() && staircase_layer.empty()) throw UsageError("--svg needs --staircase LAYER");
+
+  ConfigOverrides overrides;
+  for (const std::string& set : sets) {
+    const auto eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--set expects KEY=VALUE, got '{}'", set));
+    overrides.emplace_back(set.substr(0, eq), set.substr(eq + 1));
+  }
+  const AcceleratorConfig config = load_accelerator_config(config_path, overrides);
+  const Workload workload = load_workload(workload_name);
+  const std::unique_ptr<CostModel> model = make_model(model_name, seed);
+  if (validate_count > 0 && model->name() == "shape") {
+    throw UsageError("--validate compares cycles and energy; the shape model has neither (use analytical)");
+  }
+
+  const bool extra = values.count("explain-energy") > 0 || !staircase_layer.empty();
+  if (values.count("explain-energy")) explain_energy(config);
+  if (!staircase_layer.empty()) staircase(workload, staircase_layer, *model, config, svg);
+  // The explanations alone need no table.
+  if (extra && widths.empty() && out.empty() && validate_count == 0) return kExitOk;
+
+  const std::vector<double> multipliers = widths.empty() ? std::vector<double>{1.0} : parse_multipliers(widths);
+  const WidthBinding binding = bind_widths(workload, width_candidates(workload, multipliers));
+  std::optional<std::filesystem::path> cache;
+  if (cache_dir != "none") cache = cache_dir.empty() ? default_cache_dir() : std::filesystem::path(cache_dir);
+  CostTableBuildStats stats;
+  const CostTable table = build_cost_table(workload, binding, *model, config, cache, &stats);
+  print_table(table);
+  std::cout << fmt::format(
+      "{} entries ({} layer variants evaluated, {} from cache{}) in {:.3f} s on {} thread{}: {:.0f} entries/s ({} model "
+      "on {}x{} {})\n",
+      stats.entries, stats.evaluated, stats.from_cache, cache ? fmt::format(" {}", cache->string()) : "", stats.seconds,
+      stats.threads, stats.threads == 1 ? "" : "s", stats.seconds > 0 ? double(stats.entries) / stats.seconds : 0.0,
+      model->name(), config.rows, config.cols, to_string(config.dataflow));
+  if (!out.empty()) {
+    write_json(out, table, config);
+    std::cout << fmt::format("table: {}\n", out);
+  }
+  if (validate_count > 0 && validate(workload, table, *model, config, validate_count, seed) > 0) return kExitFailure;
+  return kExitOk;
+}
+
+}  // namespace nce::cli
