@@ -33,6 +33,14 @@ TEST(AcceleratorConfig, ShippedDefaultIsThe16x16WeightStationaryArray) {
   EXPECT_EQ(c.energy.dram_pj_per_byte, 162.5);
 }
 
+TEST(AcceleratorConfig, StructDefaultsMirrorTheShippedDefaultFile) {
+  // Tests and library callers that build AcceleratorConfig{} get configs/default.yaml's machine.
+  AcceleratorConfig loaded = load_accelerator_config("");
+  loaded.name = AcceleratorConfig{}.name;
+  loaded.energy.source = EnergyTable{}.source;
+  EXPECT_EQ(loaded, AcceleratorConfig{});
+}
+
 TEST(AcceleratorConfig, OverridesReachNestedFieldsAndPresets) {
   const AcceleratorConfig c = load_accelerator_config(
       "", {{"array.rows", "32"}, {"array.dataflow", "os"}, {"buffers.ofmap.word_bits", "256"},

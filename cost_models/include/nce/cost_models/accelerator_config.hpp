@@ -30,6 +30,7 @@ struct DramConfig {
   bool operator==(const DramConfig&) const = default;
 };
 
+// Defaults mirror configs/default.yaml (a test keeps them equal).
 struct AcceleratorConfig {
   std::string name = "default";
   int rows = 16;
@@ -47,7 +48,7 @@ struct AcceleratorConfig {
   bool operator==(const AcceleratorConfig&) const = default;
 };
 
-// Auto word widths: the ifmap buffer delivers one column of `rows` 2-bit digits, the weight
+// `buffer` must be one of config's three members. Auto word widths: the ifmap buffer delivers one column of `rows` 2-bit digits, the weight
 // buffer one row of `cols` 2-bit digits, the ofmap buffer one row of `cols` 32-bit sums, so a
 // matching array never waits on a single port.
 int effective_word_bits(const AcceleratorConfig& config, const BufferConfig& buffer);

@@ -5,6 +5,7 @@
 
 namespace nce {
 
+// Defaults mirror configs/energy/horowitz45.yaml, where the sources are (a test keeps them equal).
 struct EnergyTable {
   std::string name = "horowitz45";
   std::string source;
