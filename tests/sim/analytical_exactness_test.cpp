@@ -1,8 +1,9 @@
 // The analytical model equals the SystemC model: every statistic (cycles, stalls by cause,
 // SRAM/DRAM counts, energy) of every conv/fc layer kind of the zoo, shrunk spatially to keep the
-// simulation short, on 8x8, 16x16, 32x32 and 16x32 arrays, both dataflows, a default and a
-// DRAM-bound config with narrow SRAM ports, plus a seeded sweep of odd configs. Zero difference;
-// a failure names the first differing layer, config and field.
+// simulation short, on 8x8, 16x16, 32x32 and 16x32 arrays, both dataflows, the default, a
+// DRAM-bound and a narrow-SRAM-port config, wider layers on small buffers (both loop orders, long
+// step chains), plus a seeded sweep of odd configs. Zero difference; a failure names the first
+// differing layer, config and field. Full-size zoo layers: bench/cost_table_speed.sh.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <tuple>
 
 #include "nce/cost_models/analytical_model.hpp"
@@ -33,9 +35,9 @@ Case make_case(Layer layer, TensorShape in) {
 }
 
 // One representative per (type, kernel, stride, padding, groups, precision) over the zoo, at
-// most 40 input / 36 output channels (odd counts leave partial array tiles) on a map of at most
-// 10x10 (FC: 72 features), plus a grouped conv, which the zoo lacks.
-std::vector<Case> zoo_layer_kinds() {
+// most max_in input / max_out output channels (the odd defaults leave partial array tiles) on a
+// map of at most max_h x max_w (FC: 2 max_out features), plus a grouped conv, which the zoo lacks.
+std::vector<Case> zoo_layer_kinds(int max_in = 40, int max_out = 36, int max_h = 10, int max_w = 9) {
   std::map<std::tuple<int, int, int, int, int, int, int, int>, Case> kinds;
   for (const std::string& name : zoo::names()) {
     const Workload w = zoo::make(name);
@@ -47,10 +49,10 @@ std::vector<Case> zoo_layer_kinds() {
                                        layer.groups, layer.precision.weight_bits, layer.precision.act_bits);
       if (kinds.contains(key)) continue;
       const TensorShape in = layer.type == LayerType::fc
-                                 ? TensorShape{72, 1, 1}
-                                 : TensorShape{std::min(infos[i].in.channels, 40), std::min(infos[i].in.height, 10),
-                                               std::min(infos[i].in.width, 9)};
-      layer.out_channels = std::min(layer.out_channels, 36);
+                                 ? TensorShape{2 * max_out, 1, 1}
+                                 : TensorShape{std::min(infos[i].in.channels, max_in), std::min(infos[i].in.height, max_h),
+                                               std::min(infos[i].in.width, max_w)};
+      layer.out_channels = std::min(layer.out_channels, max_out);
       layer.name = fmt::format("{}/{}", name, layer.name);
       kinds.emplace(key, make_case(layer, in));
     }
@@ -169,6 +171,28 @@ TEST(AnalyticalExactness, ZooLayerKindsDramBound) {
 }
 
 TEST(AnalyticalExactness, ZooLayerKindsNarrowSramPorts) { expect_exact_on(narrow_ports_config()); }
+
+// Wider layers (up to 136 channels, 16x16 maps) on the DRAM-bound buffers: weight blocks that
+// no longer fit one slot, so the mapper picks both loop orders and long chains of steps.
+TEST(AnalyticalExactness, WideLayersOnSmallBuffers) {
+  const std::vector<Case> cases = zoo_layer_kinds(136, 136, 16, 16);
+  std::set<LoopOrder> orders;
+  std::size_t most_steps = 0;
+  for (auto [rows, cols] : {std::pair{8, 8}, {16, 16}, {32, 32}, {16, 32}}) {
+    for (Dataflow dataflow : {Dataflow::weight_stationary, Dataflow::output_stationary}) {
+      const AcceleratorConfig config = array_config(dram_bound_config(), rows, cols, dataflow);
+      for (const Case& c : cases) {
+        const LayerSchedule s = map_layer(c.layer, c.info, config);
+        if (s.steps.size() > 1) orders.insert(s.order);
+        most_steps = std::max(most_steps, s.steps.size());
+        if (!expect_exact(c, config)) return;
+      }
+    }
+  }
+  // The comparisons mean something only if the schedules exercise the recurrence.
+  EXPECT_EQ(orders.size(), 2u);
+  EXPECT_GE(most_steps, 8u);
+}
 
 TEST(AnalyticalExactness, SeededSweepOfOddConfigs) {
   // Latencies, fractional bandwidths, port counts and word widths the named configs do not
