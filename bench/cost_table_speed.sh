@@ -4,7 +4,7 @@
 # searchable layer) with the analytical model and no cache. Then the full-size exactness check:
 # every conv/fc layer of resnet20 and vgg16 at full size, analytical vs SystemC field for field
 # (--validate on the base-width table), on 8x8/16x16/32x32/16x32, ws and os, default and
-# DRAM-bound buffers. Not in CI (minutes of simulation).
+# DRAM-bound buffers; resnet18/resnet50 at 16x16. Not in CI (minutes of simulation).
 # Usage: bench/cost_table_speed.sh [BUILD_DIR]   (build first: cmake --build BUILD_DIR --target nce)
 set -eu
 build=${1:-build}
@@ -36,6 +36,14 @@ for workload in resnet20 vgg16; do
         echo "$workload $array $dataflow $buffers: $result"
       done
     done
+  done
+done
+echo
+echo "## full-size exactness, ImageNet models at 16x16 (default buffers)"
+for workload in resnet18 resnet50; do
+  for dataflow in ws os; do
+    echo "$workload $dataflow: $("$nce" cost-table --workload "$workload" --cache-dir none --validate 1000 \
+      --set array.dataflow="$dataflow" | tail -1)"
   done
 done
 echo
