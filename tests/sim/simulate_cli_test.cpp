@@ -1,0 +1,53 @@
+// `nce simulate` end to end: the files of the output schema, and invalid configs as one line on
+// stderr with exit code 2.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string err;
+};
+
+const std::filesystem::path kDir = std::filesystem::temp_directory_path() / ("nce_simulate_cli_" + std::to_string(::getpid()));
+
+Result run(const std::string& args) {
+  std::filesystem::create_directories(kDir);
+  const std::string command = std::string("SC_COPYRIGHT_MESSAGE=DISABLE ") + NCE_BINARY + " simulate " + args + " > " +
+                              (kDir / "stdout").string() + " 2> " + (kDir / "stderr").string();
+  const int status = std::system(command.c_str());
+  std::ifstream in(kDir / "stderr");
+  std::stringstream err;
+  err << in.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err.str()};
+}
+
+TEST(SimulateCli, WritesTheReportFiles) {
+  const std::filesystem::path out = kDir / "report";
+  const Result r = run("--workload resnet20-fmnist --array 8x8 --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* file : {"layers.csv", "summary.json", "report.html", "report.md", "COMPUTE_REPORT.csv"}) {
+    EXPECT_TRUE(std::filesystem::exists(out / file)) << file;
+  }
+  std::filesystem::remove_all(kDir);
+}
+
+TEST(SimulateCli, InvalidConfigsAreOneLineAndExitTwo) {
+  for (const char* args : {"--array 0x16", "--dataflow is", "--set buffers.ofmap.capacity_kib=-1",
+                           "--set buffers.weight.capacity_kib=0.0625", "--config /nonexistent.yaml",
+                           "--pe-model spice", "--pe-model rtl --array 12x12"}) {
+    const Result r = run(std::string("--workload resnet20 --out ") + (kDir / "bad").string() + " " + args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+  }
+  std::filesystem::remove_all(kDir);
+}
+
+}  // namespace
