@@ -58,6 +58,7 @@ class FieldReader {
   template <typename T>
   static const char* kind() {
     if constexpr (std::is_same_v<T, std::string>) return "a string";
+    if constexpr (std::is_same_v<T, bool>) return "true or false";
     if constexpr (std::is_floating_point_v<T>) return "a number";
     return "an integer";
   }
@@ -165,11 +166,13 @@ AcceleratorConfig from_node(YAML::Node root, const std::string& source, const Co
   AcceleratorConfig c;
   c.name = r.get<std::string>(root["name"], "name", c.name);
   const YAML::Node array = root["array"];
-  r.check_keys(array, "array", {"rows", "cols", "dataflow", "accumulator_bits"});
+  r.check_keys(array, "array", {"rows", "cols", "dataflow", "accumulator_bits", "offload_wide_layers"});
   if (array) {
     c.rows = r.get<int>(array["rows"], "array.rows", c.rows);
     c.cols = r.get<int>(array["cols"], "array.cols", c.cols);
     c.accumulator_bits = r.get<int>(array["accumulator_bits"], "array.accumulator_bits", c.accumulator_bits);
+    c.offload_wide_layers =
+        r.get<bool>(array["offload_wide_layers"], "array.offload_wide_layers", c.offload_wide_layers);
     if (array["dataflow"]) {
       const std::string text = r.get<std::string>(array["dataflow"], "array.dataflow", "ws");
       try {
@@ -339,7 +342,7 @@ std::string accelerator_config_to_yaml(const AcceleratorConfig& c) {
   out << YAML::Key << "array" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "rows" << YAML::Value
       << c.rows << YAML::Key << "cols" << YAML::Value << c.cols << YAML::Key << "dataflow" << YAML::Value
       << std::string(to_string(c.dataflow)) << YAML::Key << "accumulator_bits" << YAML::Value << c.accumulator_bits
-      << YAML::EndMap;
+      << YAML::Key << "offload_wide_layers" << YAML::Value << c.offload_wide_layers << YAML::EndMap;
   out << YAML::Key << "clock_mhz" << YAML::Value << c.clock_mhz;
   out << YAML::Key << "buffers" << YAML::Value << YAML::BeginMap;
   buffer("ifmap", c.ifmap);

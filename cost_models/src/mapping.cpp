@@ -83,7 +83,8 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
   s.rows = config.rows;
   s.cols = config.cols;
   s.macs = info.macs;
-  s.on_array = layer.has_weights();
+  s.on_array = layer.has_weights() &&
+               !(config.offload_wide_layers && (layer.precision.weight_bits > 2 || layer.precision.act_bits > 2));
   if (!s.on_array) return s;
 
   if (layer.type == LayerType::fc) {

@@ -137,7 +137,7 @@ bool expect_exact(const Case& c, const AcceleratorConfig& config) {
                   << schedule.steps.size() << " steps): " << *diff;
     return false;
   }
-  EXPECT_GT(simulated.cycles, 0) << c.layer.name;
+  EXPECT_EQ(simulated.cycles > 0, schedule.on_array) << c.layer.name;
   return true;
 }
 
@@ -192,6 +192,29 @@ TEST(AnalyticalExactness, WideLayersOnSmallBuffers) {
   // The comparisons mean something only if the schedules exercise the recurrence.
   EXPECT_EQ(orders.size(), 2u);
   EXPECT_GE(most_steps, 8u);
+}
+
+TEST(AnalyticalExactness, OffloadedWideLayersCostNothingOnTheArrayInBothModels) {
+  AcceleratorConfig config = load_accelerator_config({}, {{"array.offload_wide_layers", "true"}});
+  ASSERT_TRUE(config.offload_wide_layers);
+  // Part of the cost-table cache key, so switching it never reuses entries.
+  EXPECT_NE(accelerator_config_to_yaml(config), accelerator_config_to_yaml(default_config()));
+  int wide = 0;
+  for (const Case& c : zoo_layer_kinds()) {
+    if (!expect_exact(c, config)) return;
+    const LayerStats s = AnalyticalCostModel().evaluate(c.layer, c.info, config);
+    if (c.layer.precision == Precision{2, 2}) {
+      EXPECT_EQ(s, AnalyticalCostModel().evaluate(c.layer, c.info, default_config())) << c.layer.name;
+    } else {
+      ++wide;
+      EXPECT_FALSE(s.on_array) << c.layer.name;
+      EXPECT_EQ(s.cycles, 0) << c.layer.name;
+      EXPECT_EQ(s.dram_read_bytes, 0) << c.layer.name;
+      EXPECT_EQ(s.energy.total(), 0.0) << c.layer.name;
+      EXPECT_EQ(s.macs, c.info.macs) << c.layer.name;
+    }
+  }
+  EXPECT_GT(wide, 0);
 }
 
 TEST(AnalyticalExactness, SeededSweepOfOddConfigs) {

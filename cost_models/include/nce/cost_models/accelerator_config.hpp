@@ -37,6 +37,10 @@ struct AcceleratorConfig {
   int cols = 16;
   Dataflow dataflow = Dataflow::weight_stationary;
   int accumulator_bits = 16;  // partial-sum width inside the array
+  // Layers wider than the PE's 2 bits (the W8A8 stem, shortcuts, classifier) run elsewhere, e.g.
+  // on a host CPU, for users who offload them: they cost nothing on the array (no cycles, traffic
+  // or energy; their MACs still count). Off: they run as radix-4 digit passes (20 for W8A8).
+  bool offload_wide_layers = false;
   double clock_mhz = 500.0;
   BufferConfig ifmap;
   BufferConfig weight;
