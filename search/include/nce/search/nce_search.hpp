@@ -1,0 +1,103 @@
+#pragma once
+// The NCE search loop (NCE.md sections 3-5): warm-up, bi-level search with TAS's log-form
+// hardware loss through the expected-cost code, channel expansion, derivation; search.jsonl
+// per epoch and atomic per-epoch checkpoints with resume.
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nce/cost_models/accelerator_config.hpp"
+#include "nce/cost_models/cost_table.hpp"
+#include "nce/search/datasets.hpp"
+#include "nce/search/supernet.hpp"
+#include "nce/workloads/workload.hpp"
+
+namespace nce::search {
+
+struct SearchConfig {
+  std::string dataset = "fashion-mnist";  // selects the normalisation
+  int low_bits = 2;                       // precision of the W2A2 layers
+  CostMetric metric = CostMetric::cycles;
+  double target = 1.0;     // r: F_target = r * F_max, F_max = cost of the plain network (TAS)
+  double tolerance = 0.05;  // t = 0.05 F_max (TAS)
+  double lambda = 2.0;      // constraint coefficient, CIFAR value (NCE.md section 5)
+  bool expand = true;       // false: TAS (no expansion)
+  double threshold = 0.3;   // T, CIFAR value
+  double max_multiplier = 2.0;    // candidates grow up to this times the base width (paper: 2x)
+  double space_multiplier = 1.0;  // initial candidates: TAS ratios of this times the base width
+  int warmup_epochs = 1;
+  int search_epochs = 1;
+  int batch = 64;
+  double lr = 0.1;  // weights: SGD momentum 0.9, cosine, wd 4e-4 (NCE.md section 5)
+  double momentum = 0.9;
+  double weight_decay = 4e-4;
+  double arch_lr = 1e-3;  // logits: Adam lr 1e-3, wd 1e-3 (TAS)
+  double arch_weight_decay = 1e-3;
+  double tau_max = 5.0;  // Gumbel temperature, cosine from 5 to 0.1 (TAS)
+  double tau_min = 0.1;
+  std::uint64_t seed = 1;
+  std::filesystem::path out;  // search.jsonl, checkpoint.bin, derived.yaml
+  bool resume = false;
+  int stop_after_epoch = -1;  // >= 0: return after this many epochs (tests an interruption)
+  std::ostream* progress = nullptr;
+};
+
+// Where cost tables come from: `model` on `config`, cached in `cache_dir` when set.
+struct CostSource {
+  const CostModel* model = nullptr;
+  AcceleratorConfig config;
+  std::optional<std::filesystem::path> cache_dir;
+};
+
+struct SearchEpoch {
+  int epoch = 0;  // 1-based
+  std::string phase;
+  double tau = 0;
+  double weight_loss = 0;
+  double arch_loss = 0;
+  double hardware_loss = 0;
+  double train_accuracy = 0;
+  double test_accuracy = 0;
+  double expected_cost = 0;
+  double current_cost = 0;
+  std::map<std::string, std::vector<int>> widths;
+  std::map<std::string, std::vector<double>> probabilities;
+  std::vector<std::string> expansions;
+};
+
+struct SearchResult {
+  std::vector<SearchEpoch> epochs;  // every epoch so far (read back from search.jsonl on resume)
+  bool finished = false;
+  double max_cost = 0;     // F_max: the plain network's cost
+  Workload derived;        // argmax widths
+  std::vector<std::string> layers;  // searchable layers
+};
+
+// The initial candidate widths of every searchable layer.
+std::map<std::string, std::vector<int>> initial_candidates(const Workload& workload, double space_multiplier);
+
+// Expected cost of the supernet's candidates under `metric`.
+ExpectedCost expected_cost(const Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
+                           const CostSource& source, CostMetric metric, WidthBinding* binding = nullptr);
+
+// TAS's hardware loss (NCE.md section 3) and its gradient factor d loss / d F.
+struct HardwareLoss {
+  double value = 0;
+  double dvalue_dexpected = 0;
+};
+HardwareLoss tas_hardware_loss(double expected, double current, double target, double tolerance);
+
+// Runs (or resumes) the search; throws InputError for unusable inputs or checkpoints.
+SearchResult run_search(const Workload& workload, const DatasetSplits& data, const CostSource& source,
+                        const SearchConfig& config);
+
+// Layers whose widest candidate's softmax probability reaches `threshold` and that may still
+// grow (NCE.md section 4), given base widths and the maximum multiplier.
+std::vector<std::string> layers_to_expand(Supernet& net, const Workload& base, double threshold, double max_multiplier);
+int expansion_step(int base_width);  // base / 8 (ours), at least 1
+
+}  // namespace nce::search

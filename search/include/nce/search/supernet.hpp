@@ -1,0 +1,105 @@
+#pragma once
+// The TAS-style searchable network of NCE (NCE.md sections 2 and 4) over any workload graph of
+// conv/fc/pool/add layers. Every searchable conv has candidate output widths c_1 < ... < c_n,
+// architecture logits theta (N(0, 0.01)), weights allocated at the widest candidate and one
+// BatchNorm per candidate. A forward pass runs each searchable conv once at the larger of its
+// sampled candidates, normalises each candidate's prefix with that candidate's BN, aligns both
+// to the larger width by channel-wise interpolation (CWI) and mixes them with the Gumbel
+// weights; the backward pass delivers gradients to the weights and to theta.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nce/search/layers.hpp"
+#include "nce/search/quantizers.hpp"
+#include "nce/search/random.hpp"
+#include "nce/search/tensor.hpp"
+#include "nce/workloads/workload.hpp"
+
+namespace nce::search {
+
+// CWI(O, C') of NCE.md section 2: adaptive average pooling over the channel axis; output
+// channel k averages input channels floor(k C / C') .. ceil((k+1) C / C') - 1.
+void cwi_forward(const Tensor& in, int channels, Tensor& out);
+// Adjoint of cwi_forward: din (with in_channels channels) from dout.
+void cwi_backward(const Tensor& dout, int in_channels, Tensor& din);
+
+// TAS's width ratios {0.3, 0.4, ..., 1.0} of `width`, rounded, at least 1, duplicates removed.
+std::vector<int> tas_candidates(int width);
+
+enum class SampleMode {
+  uniform,  // warm-up: one candidate per layer, uniformly (weights only)
+  gumbel,   // search: two distinct candidates from the Gumbel-softmax, mixed (NCE.md section 2)
+  argmax,   // evaluation / derivation: the most probable candidate
+};
+
+class Supernet {
+ public:
+  // `candidates` by layer name (searchable convs only); other layers keep their width.
+  // `act_weight_bits` overrides the W2A2 layers' precision when > 0 (32 = float).
+  Supernet(const Workload& workload, const std::map<std::string, std::vector<int>>& candidates, std::uint64_t seed,
+           int low_bits = 0);
+  ~Supernet();
+  Supernet(const Supernet&) = delete;
+  Supernet& operator=(const Supernet&) = delete;
+
+  const Tensor& forward(const Tensor& input, bool training, SampleMode mode, double tau, Rng* rng);
+  void backward(const Tensor& dlogits);  // weights' and theta's gradients (theta only in gumbel mode)
+  void zero_grad();
+  void after_step();  // keeps PACT alphas > 0
+
+  std::vector<Parameter*> weight_parameters();
+  std::vector<Parameter*> arch_parameters();  // theta, one per searchable layer, in layer order
+  std::vector<Buffer> buffers();
+
+  // Searchable layers in workload order, their candidate widths and logits.
+  std::vector<std::string> searchable() const;
+  const std::vector<int>& widths(const std::string& layer) const;
+  Parameter& theta(const std::string& layer);
+  std::map<std::string, std::vector<int>> candidates() const;
+  std::vector<int> argmax_choice() const;  // per searchable layer
+
+  // NCE.md section 4: appends `extra` channels to the layer's candidates (copying the widest
+  // logit), grows its weights (He-normal new filters), adds a BN, and grows the consumers'
+  // input channels. Returns the parameter names whose storage changed shape with their old
+  // [out][in][k*k] shape, so optimizer state can be remapped.
+  struct Growth {
+    std::string parameter;
+    int old_out = 0;
+    int old_in = 0;
+    int new_out = 0;
+    int new_in = 0;
+    int kk = 1;
+  };
+  std::vector<Growth> expand(const std::string& layer, int extra, Rng& rng);
+
+  const Workload& workload() const { return workload_; }
+  // The workload at the argmax widths (derivation), 1x1 projections where widths differ.
+  Workload derive() const;
+
+ private:
+  struct Node;
+  Node& node(const std::string& layer);
+  const Node& node(const std::string& layer) const;
+  const Tensor& input_of(const Node& node, std::size_t which) const;
+  int max_width(int node) const;
+  void grow_input(Node& node, int in_channels, Rng& rng, std::vector<Growth>& growth);
+  void forward_weighted(Node& node, bool training, SampleMode mode, double tau, Rng* rng);
+  void backward_weighted(Node& node);
+  void accumulate(int index, const Tensor& grad);
+
+  Workload workload_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  const Tensor* input_ = nullptr;
+  bool gumbel_ = false;
+  double tau_ = 1.0;
+};
+
+// Workload with the given output widths per searchable layer; every residual add whose inputs
+// differ gets its projection shortcut resized or a new 1x1 projection (W8A8 like the others,
+// NCE.md section 1) on the shortcut side, so the result analyzes.
+Workload derive_workload(const Workload& base, const std::map<std::string, int>& widths);
+
+}  // namespace nce::search
