@@ -39,5 +39,6 @@ int run_train(const std::vector<std::string>& args);
 int run_simulate(const std::vector<std::string>& args);
 int run_cost_table(const std::vector<std::string>& args);
 int run_verify_rtl(const std::vector<std::string>& args);
+int run_search(const std::vector<std::string>& args);
 
 }  // namespace nce::cli

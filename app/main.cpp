@@ -21,6 +21,8 @@ constexpr std::array kVerbs = {
          nce::cli::run_simulate},
     Verb{"cost-table", "per-layer cost tables over width candidates (analytical/simulated), validated against SystemC",
          nce::cli::run_cost_table},
+    Verb{"search", "NCE/TAS channel search with the accelerator's latency/energy (or FLOPs/params) as the hardware loss",
+         nce::cli::run_search},
     Verb{"verify-rtl", "run random GEMM tiles through the verilated MAC array against the reference model",
          nce::cli::run_verify_rtl},
 };
