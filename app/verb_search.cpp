@@ -4,6 +4,8 @@
 #include <omp.h>
 
 #include <chrono>
+#include <cmath>
+#include <map>
 #include <filesystem>
 #include <iostream>
 
@@ -154,6 +156,7 @@ int run_search(const std::vector<std::string>& args) {
   std::string method;
   std::string cache_dir;
   int threads = 0;
+  double wrpn_multiplier = 1.5;
   int train_limit = -1;
   int test_limit = -1;
   search::SearchConfig config;
@@ -164,7 +167,9 @@ int run_search(const std::vector<std::string>& args) {
       "bits", po::value(&config.low_bits)->default_value(2), "bit width of the W2A2 layers")(
       "hw-loss", po::value(&hw_loss)->default_value("latency"), "flops, params, latency or energy")(
       "config", po::value(&config_path)->default_value("configs/default.yaml"), "accelerator config")(
-      "method", po::value(&method)->default_value("nce"), "nce (with expansion) or tas (without)")(
+      "method", po::value(&method)->default_value("nce"), "nce (with expansion), tas (without), plain (no search: the original widths) or wrpn (no search: every "
+      "searchable width x --wrpn-multiplier), all through the same derivation, simulation and report")(
+      "wrpn-multiplier", po::value(&wrpn_multiplier)->default_value(1.5), "WRPN's uniform width multiplier")(
       "target", po::value(&config.target)->default_value(1.0), "r: target cost = r x the plain network's cost")(
       "lambda", po::value(&config.lambda)->default_value(2.0), "constraint coefficient (TAS/NCE CIFAR: 2)")(
       "threshold", po::value(&config.threshold)->default_value(0.3), "expansion threshold T (CIFAR: 0.3)")(
@@ -189,7 +194,10 @@ int run_search(const std::vector<std::string>& args) {
              options, {}, args, values)) {
     return kExitOk;
   }
-  if (method != "nce" && method != "tas") throw UsageError(fmt::format("--method must be nce or tas, got '{}'", method));
+  if (method != "nce" && method != "tas" && method != "plain" && method != "wrpn") {
+    throw UsageError(fmt::format("--method must be nce, tas, plain or wrpn, got '{}'", method));
+  }
+  if (wrpn_multiplier <= 0) throw UsageError("--wrpn-multiplier must be positive");
   config.expand = method == "nce";
   if (!(config.low_bits == 32 || (config.low_bits >= 2 && config.low_bits <= 16))) {
     throw UsageError(fmt::format("--bits must be 2..16 or 32, got {}", config.low_bits));
@@ -218,7 +226,24 @@ int run_search(const std::vector<std::string>& args) {
   source.cache_dir = cache_dir.empty() ? fs::path(out) / "cost-cache" : fs::path(cache_dir);
 
   const auto started = std::chrono::steady_clock::now();
-  const search::SearchResult result = search::run_search(workload, data, source, config);
+  search::SearchResult result;
+  if (method == "plain" || method == "wrpn") {
+    // Baselines without a search (NCE.md section 7): fixed widths, same derivation and report.
+    const double m = method == "wrpn" ? wrpn_multiplier : 1.0;
+    std::map<std::string, int> widths;
+    for (const Layer& layer : workload.layers) {
+      if (!layer.searchable) continue;
+      result.layers.push_back(layer.name);
+      widths[layer.name] = std::max(1, int(std::lround(layer.out_channels * m)));
+    }
+    result.derived = search::derive_workload(workload, widths);
+    result.derived.name = workload.name + (method == "wrpn" ? fmt::format("-wrpn{}", m) : std::string("-plain"));
+    fs::create_directories(out);
+    write_workload_file(result.derived, fs::path(out) / "derived.yaml");
+    result.finished = true;
+  } else {
+    result = search::run_search(workload, data, source, config);
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   reports::SimulationReport sim;
@@ -231,7 +256,8 @@ int run_search(const std::vector<std::string>& args) {
   }
   sim.stats = sim::simulate_workload(result.derived, source.config, sim::SimulationOptions{}, {});
   reports::write_simulation_report(fs::path(out) / "derived-sim", sim);
-  write_report(out, workload, result, config, sim, method == "nce" ? "NCE" : "TAS");
+  write_report(out, workload, result, config, sim,
+               method == "nce" ? "NCE" : method == "tas" ? "TAS" : method == "wrpn" ? "WRPN" : "plain");
 
   const auto pt = totals(analyze(workload));
   const auto dt = totals(analyze(result.derived));
