@@ -6,7 +6,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
 #include "nce/cost_models/accelerator_config.hpp"
@@ -166,6 +165,10 @@ TEST(Supernet, ResumeDerivesTheSameNetworkAsAnUninterruptedRun) {
   config.out = fresh_dir("whole");
   const SearchResult whole = run_search(w, data, source, config);
   ASSERT_TRUE(whole.finished);
+  // The interruption falls after an epoch that expanded layers, so the checkpoint must carry
+  // grown weights, BN sets, logits and optimizer state.
+  ASSERT_EQ(whole.epochs.size(), 3u);
+  EXPECT_FALSE(whole.epochs[1].expansions.empty());
 
   config.out = fresh_dir("split");
   config.stop_after_epoch = 2;
