@@ -28,13 +28,74 @@ std::map<std::string, std::vector<int>> initial_candidates(const Workload& workl
   return out;
 }
 
+namespace {
+
+// Derivation gives a residual block whose main-branch width differs from its identity input a
+// 1x1 projection shortcut (NCE.md section 2: "and its cost counts"). The cost tables know only
+// the workload's layers, so each identity add gets a term T[i][j] = cost of that projection
+// from the shortcut's width candidate i to the main branch's candidate j (0 where they are
+// equal): the hardware loss then sees what the derived network will pay.
+void add_projection_terms(const Workload& workload, const WidthBinding& binding, const CostSource& source,
+                          CostMetric metric, std::vector<CostTerm>& terms) {
+  const std::vector<LayerInfo> infos = analyze(workload);
+  auto index_of = [&](const std::string& name) {
+    for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+      if (workload.layers[i].name == name) return i;
+    }
+    throw InputError("unknown layer " + name);
+  };
+  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+    const Layer& add = workload.layers[i];
+    if (add.type != LayerType::add || add.inputs.size() != 2) continue;
+    const std::size_t main = index_of(add.inputs[0]);
+    const std::size_t shortcut = index_of(add.inputs[1]);
+    if (workload.layers[shortcut].type == LayerType::conv) continue;  // a projection already, tied by bind_widths
+    const int din = binding.out_decision[shortcut];
+    const int dout = binding.out_decision[main];
+    if (din < 0 && dout < 0) continue;
+    const std::vector<int> in_widths = din >= 0 ? binding.decisions[std::size_t(din)].widths
+                                                : std::vector<int>{infos[shortcut].out.channels};
+    const std::vector<int> out_widths = dout >= 0 ? binding.decisions[std::size_t(dout)].widths
+                                                  : std::vector<int>{infos[main].out.channels};
+    CostTerm term;
+    term.layer = i;
+    term.in_decision = din;
+    term.out_decision = dout;
+    term.table = Eigen::MatrixXd::Zero(Eigen::Index(in_widths.size()), Eigen::Index(out_widths.size()));
+    for (std::size_t a = 0; a < in_widths.size(); ++a) {
+      for (std::size_t b = 0; b < out_widths.size(); ++b) {
+        if (in_widths[a] == out_widths[b]) continue;
+        Workload mini;
+        mini.name = "projection";
+        mini.input = {in_widths[a], infos[i].out.height, infos[i].out.width};
+        Layer proj;
+        proj.name = add.name + ".proj";
+        proj.type = LayerType::conv;
+        proj.out_channels = out_widths[b];
+        proj.precision = Precision{8, 8};
+        proj.batch_norm = true;
+        mini.layers = {proj};
+        const LayerInfo info = analyze(mini).front();
+        const LayerStats stats = source.model->evaluate(proj, info, source.config);
+        const CostEntry entry{info.macs, info.params, stats.cycles, stats.energy.total()};
+        term.table(Eigen::Index(a), Eigen::Index(b)) = entry.metric(metric);
+      }
+    }
+    terms.push_back(std::move(term));
+  }
+}
+
+}  // namespace
+
 ExpectedCost expected_cost(const Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
                            const CostSource& source, CostMetric metric, WidthBinding* binding_out) {
   WidthBinding binding = bind_widths(workload, candidates);
   const CostTable table = build_cost_table(workload, binding, *source.model, source.config, source.cache_dir);
   std::vector<int> sizes;
   for (const WidthDecision& d : binding.decisions) sizes.push_back(int(d.widths.size()));
-  ExpectedCost cost(sizes, table.terms(binding, metric));
+  std::vector<CostTerm> terms = table.terms(binding, metric);
+  add_projection_terms(workload, binding, source, metric, terms);
+  ExpectedCost cost(sizes, std::move(terms));
   if (binding_out != nullptr) *binding_out = std::move(binding);
   return cost;
 }
