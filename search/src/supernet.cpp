@@ -570,9 +570,10 @@ Workload derive_workload(const Workload& base, const std::map<std::string, int>&
     const std::string shortcut = out.layers[i].inputs[1];
     if (channels_of(out, shortcut) == main) continue;
     Layer& producer = out.layer(shortcut);
-    const bool projection = producer.type == LayerType::conv && !producer.searchable && producer.kernel_h == 1 &&
-                            producer.kernel_w == 1;
-    if (projection) {
+    // A fixed-width conv on the shortcut (a projection, or the stem feeding the first block) is
+    // what bind_widths ties to the main branch, so the derived widths are the ones the cost
+    // tables priced.
+    if (producer.type == LayerType::conv && !producer.searchable) {
       producer.out_channels = main;
       continue;
     }

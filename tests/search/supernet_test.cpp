@@ -186,14 +186,51 @@ TEST(Supernet, ResumeDerivesTheSameNetworkAsAnUninterruptedRun) {
   }
 }
 
+TEST(Supernet, SearchCostOfAnArchitectureIsTheDerivedNetworksCost) {
+  // The hardware loss must price what derivation builds, projections included: the expected-
+  // cost code's cost of one architecture equals the analytical model summed over the derived
+  // workload's layers.
+  const Workload w = zoo::resnet_cifar(14, {1, 8, 8}, 10);  // two blocks per stage: identity adds
+  const CostSource source = latency_source();
+  const auto candidates = initial_candidates(w, 1.0);
+  WidthBinding binding;
+  const ExpectedCost cost = expected_cost(w, candidates, source, CostMetric::cycles, &binding);
+  std::vector<int> choice;
+  std::map<std::string, int> widths;
+  for (const WidthDecision& d : binding.decisions) {
+    // stage1.block1's conv_b narrower than its identity input (a projection appears), the rest widest.
+    const int pick = d.layer == "stage1.block1.conv_b" ? 0 : int(d.widths.size()) - 1;
+    choice.push_back(pick);
+    widths[d.layer] = d.widths[std::size_t(pick)];
+  }
+  const Workload derived = derive_workload(w, widths);
+  ASSERT_NO_THROW(derived.layer("stage1.block1.add.proj"));
+  const auto infos = analyze(derived);
+  double cycles = 0;
+  double projection = 0;
+  for (std::size_t i = 0; i < derived.layers.size(); ++i) {
+    if (!derived.layers[i].has_weights()) continue;
+    const double c = double(source.model->evaluate(derived.layers[i], infos[i], source.config).cycles);
+    cycles += c;
+    if (derived.layers[i].name == "stage1.block1.add.proj") projection = c;
+
+  }
+  EXPECT_GT(projection, 0.0);
+
+  EXPECT_DOUBLE_EQ(cost.cost_of(choice), cycles);
+}
+
 TEST(Supernet, DerivedNetworkAnalyzesTrainsAndRoundTrips) {
-  const Workload w = small_resnet();
-  // stage1's main branch narrower than its identity input: a 1x1 projection appears; stage2's
-  // existing projection follows its main branch.
-  const Workload derived = derive_workload(w, {{"stage1.block0.conv_b", 12}, {"stage2.block0.conv_b", 40}});
-  EXPECT_EQ(derived.layer("stage1.block0.add.proj").out_channels, 12);
-  EXPECT_EQ(derived.layer("stage1.block0.add.proj").kernel_h, 1);
-  EXPECT_EQ(derived.layer("stage1.block0.add").inputs[1], "stage1.block0.add.proj");
+  const Workload w = zoo::resnet_cifar(14, {1, 8, 8}, 10);
+  // stage1.block1's main branch narrower than its identity input: a 1x1 projection appears;
+  // stage1.block0's identity input is the fixed stem, which follows its main branch (as the
+  // cost binding assumes); stage2's existing projection follows its main branch.
+  const Workload derived = derive_workload(
+      w, {{"stage1.block0.conv_b", 14}, {"stage1.block1.conv_b", 12}, {"stage2.block0.conv_b", 40}});
+  EXPECT_EQ(derived.layer("conv1").out_channels, 14);
+  EXPECT_EQ(derived.layer("stage1.block1.add.proj").out_channels, 12);
+  EXPECT_EQ(derived.layer("stage1.block1.add.proj").kernel_h, 1);
+  EXPECT_EQ(derived.layer("stage1.block1.add").inputs[1], "stage1.block1.add.proj");
   EXPECT_EQ(derived.layer("stage2.block0.shortcut").out_channels, 40);
   EXPECT_NO_THROW(analyze(derived));
   EXPECT_EQ(workload_from_yaml(workload_to_yaml(derived), "derived"), derived);

@@ -98,8 +98,9 @@ class Supernet {
 };
 
 // Workload with the given output widths per searchable layer; every residual add whose inputs
-// differ gets its projection shortcut resized or a new 1x1 projection (W8A8 like the others,
-// NCE.md section 1) on the shortcut side, so the result analyzes.
+// differ gets its fixed-width shortcut conv (projection, or the stem) resized to the main
+// branch, as bind_widths ties them, or else a new 1x1 projection (W8A8 like the others, NCE.md
+// section 1) on the identity side, so the result analyzes.
 Workload derive_workload(const Workload& base, const std::map<std::string, int>& widths);
 
 }  // namespace nce::search
