@@ -1,6 +1,7 @@
 #include "nce/search/quantizers.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace nce::search {
@@ -47,13 +48,24 @@ void PactQuantizer::backward(const Tensor& in, const Tensor& dout, Tensor& din) 
     return;
   }
   const float a = alpha();
-  double dalpha = 0.0;
-#pragma omp parallel for schedule(static) reduction(+ : dalpha) if (count > kParallelElements)
-  for (std::size_t i = 0; i < count; ++i) {
-    const bool inside = x[i] >= 0.0f && x[i] <= a;
-    dx[i] = inside ? g[i] : 0.0f;
-    if (x[i] > a) dalpha += g[i];
+  // dalpha is summed per fixed block and the blocks in order: an OpenMP reduction combines
+  // the threads' partial sums in arrival order, which made training differ from run to run.
+  constexpr std::size_t kBlocks = 64;
+  std::array<double, kBlocks> partial{};
+  const std::size_t block_size = (count + kBlocks - 1) / kBlocks;
+#pragma omp parallel for schedule(static) if (count > kParallelElements)
+  for (std::size_t b = 0; b < kBlocks; ++b) {
+    const std::size_t end = std::min(count, (b + 1) * block_size);
+    double sum = 0.0;
+    for (std::size_t i = b * block_size; i < end; ++i) {
+      const bool inside = x[i] >= 0.0f && x[i] <= a;
+      dx[i] = inside ? g[i] : 0.0f;
+      if (x[i] > a) sum += g[i];
+    }
+    partial[b] = sum;
   }
+  double dalpha = 0.0;
+  for (double sum : partial) dalpha += sum;
   alpha_.grad[0] += float(dalpha);
 }
 
