@@ -284,6 +284,18 @@ std::vector<LayerSchedule> map_workload(const Workload& workload, const Accelera
 void for_each_fold(const LayerSchedule& s, const ScheduleStep& step, const std::function<void(const ArrayFold&)>& visit) {
   const std::int64_t k = s.gemm.k;
   ArrayFold fold;
+  // One pass per (weight digit, activation digit) over the tile; only the very first pass of
+  // the reduction writes the output, every later one accumulates onto it.
+  auto visit_digit_passes = [&](ArrayFold& tile, std::int64_t k0) {
+    for (int wd = 0; wd < s.weight_digits; ++wd) {
+      for (int ad = 0; ad < s.act_digits; ++ad) {
+        tile.weight_digit = wd;
+        tile.act_digit = ad;
+        tile.accumulate = !(k0 == 0 && wd == 0 && ad == 0);
+        visit(tile);
+      }
+    }
+  };
   if (s.dataflow == Dataflow::weight_stationary) {
     fold.n0 = 0;
     fold.n_size = step.n_size;
@@ -293,14 +305,7 @@ void for_each_fold(const LayerSchedule& s, const ScheduleStep& step, const std::
       for (std::int64_t k0 = 0; k0 < k; k0 += s.rows) {
         fold.k0 = static_cast<int>(k0);
         fold.k_size = static_cast<int>(std::min<std::int64_t>(s.rows, k - k0));
-        for (int wd = 0; wd < s.weight_digits; ++wd) {
-          for (int ad = 0; ad < s.act_digits; ++ad) {
-            fold.weight_digit = wd;
-            fold.act_digit = ad;
-            fold.accumulate = !(k0 == 0 && wd == 0 && ad == 0);
-            visit(fold);
-          }
-        }
+        visit_digit_passes(fold, k0);
       }
     }
     return;
@@ -314,14 +319,7 @@ void for_each_fold(const LayerSchedule& s, const ScheduleStep& step, const std::
       for (std::int64_t k0 = 0; k0 < k; k0 += s.k_chunk) {
         fold.k0 = static_cast<int>(k0);
         fold.k_size = static_cast<int>(std::min<std::int64_t>(s.k_chunk, k - k0));
-        for (int wd = 0; wd < s.weight_digits; ++wd) {
-          for (int ad = 0; ad < s.act_digits; ++ad) {
-            fold.weight_digit = wd;
-            fold.act_digit = ad;
-            fold.accumulate = !(k0 == 0 && wd == 0 && ad == 0);
-            visit(fold);
-          }
-        }
+        visit_digit_passes(fold, k0);
       }
     }
   }
