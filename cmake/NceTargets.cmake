@@ -43,18 +43,37 @@ function(nce_add_test name)
                                   ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
 endfunction()
 
+# Verilator's output is one straight-line function per clocked block (thousands of lines for an
+# array). GCC 12 turns its selects into branches and spills; clang 14 keeps them branch-free:
+# the verilated 16x16 mac_array runs ~1.25x faster compiled by clang++ (bench/RESULTS.md, "RTL:
+# simulation speed"), and clang compiles it in less time. So verilated libraries use clang++
+# where it is installed (Debian `clang`, listed in scripts/debian-packages.txt) and the project's
+# compiler otherwise; -DNCE_VERILATED_CXX= (empty) forces the project's compiler. Both compilers
+# use libstdc++ and the Itanium ABI, so the objects link with the rest of the build.
+find_program(NCE_CLANGXX NAMES clang++ clang++-14)
+set(NCE_VERILATED_CXX "${NCE_CLANGXX}" CACHE STRING
+    "C++ compiler for Verilator-generated code (empty: the project's compiler)")
+if(NCE_VERILATED_CXX MATCHES "NOTFOUND$")
+  set(NCE_VERILATED_CXX "")
+endif()
+
 # nce_verilated_library(<target> TOP <module> SOURCES <sv files> [SYSTEMC] [TRACE|TRACE_FST]
-#                       [PREFIX <class>] [ARGS ...])
-# TRACE gives a VCD-tracing model, TRACE_FST an FST-tracing one (Verilator allows one format per
-# model). PREFIX names the model class (default V<module>); variants of one module linked into
-# one program need distinct prefixes. Calling it again with an existing <target> adds another
-# model to that library, sharing one compile of Verilator's runtime (all models of one
-# target must then agree on SYSTEMC and the trace format).
+#                       [PREFIX <class>] [OPT <flags>] [ARGS ...])
+# TRACE gives a VCD-tracing model, TRACE_FST an FST-tracing one, neither a model without tracing
+# code (Verilator allows one format per model, and a traced model pays for activity tracking on
+# every eval even while no trace is open). PREFIX names the model class (default V<module>);
+# variants of one module linked into one program need distinct prefixes. OPT replaces the
+# optimisation flags of the model's per-cycle code (default -O3; traced variants that only
+# serve waveform dumps can take -O1 and compile faster). Calling it again with an existing
+# <target> adds another model to that library, sharing one compile of Verilator's runtime; the
+# models of one target must agree on SYSTEMC but may mix trace formats (the runtime then carries
+# both writers).
 # Verilates RTL into its own static library, compiled with -O3 (Verilator's default -Os is far
-# slower) and without our -Werror, and exposes the model and Verilator's headers to consumers
-# as system headers so that our strict warnings do not apply to generated code.
+# slower), by NCE_VERILATED_CXX, without our -Werror, and exposes the model and Verilator's
+# headers to consumers as system headers so that our strict warnings do not apply to generated
+# code.
 function(nce_verilated_library target)
-  cmake_parse_arguments(ARG "SYSTEMC;TRACE;TRACE_FST" "TOP;PREFIX" "SOURCES;ARGS" ${ARGN})
+  cmake_parse_arguments(ARG "SYSTEMC;TRACE;TRACE_FST" "TOP;PREFIX" "SOURCES;ARGS;OPT" ${ARGN})
   if(NOT ARG_PREFIX)
     set(ARG_PREFIX V${ARG_TOP})
   endif()
@@ -74,37 +93,38 @@ function(nce_verilated_library target)
   else()
     add_library(${target} STATIC)
   endif()
-  set(opt -O3)
+  set(native)
   if(NCE_NATIVE)
-    list(APPEND opt -march=native)
+    set(native -march=native)
+  endif()
+  # Verilator's runtime (OPT_GLOBAL) is shared by every model of the target, so it always gets
+  # -O3: per-source flags accumulate over the models and the last one would win.
+  set(opt_fast -O3 ${native})
+  if(ARG_OPT)
+    set(opt_fast ${ARG_OPT} ${native})
   endif()
   verilate(${target} ${options} SOURCES ${ARG_SOURCES} TOP_MODULE ${ARG_TOP} PREFIX ${ARG_PREFIX}
            DIRECTORY ${model_dir} VERILATOR_ARGS -Wall ${ARG_ARGS}
-           OPT_FAST ${opt} OPT_SLOW -O1 OPT_GLOBAL ${opt})
+           OPT_FAST ${opt_fast} OPT_SLOW -O1 OPT_GLOBAL -O3 ${native})
   set_property(TARGET ${target} APPEND PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${model_dir})
   if(NOT first_model)
     return()
   endif()
   set_property(TARGET ${target} APPEND PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES
                ${VERILATOR_ROOT}/include ${VERILATOR_ROOT}/include/vltstd)
-  set(sc 0)
-  set(vcd 0)
-  set(fst 0)
+  if(NCE_VERILATED_CXX)
+    set_property(TARGET ${target} PROPERTY CXX_COMPILER_LAUNCHER
+                 ${PROJECT_SOURCE_DIR}/cmake/compile_with.sh ${NCE_VERILATED_CXX})
+  endif()
   if(ARG_SYSTEMC)
-    set(sc 1)
     target_link_libraries(${target} PUBLIC nce::systemc)
   endif()
-  if(ARG_TRACE)
-    set(vcd 1)
-  elseif(ARG_TRACE_FST)
-    set(fst 1)
-  endif()
-  set(trace 0)
-  if(vcd OR fst)
-    set(trace 1)
-  endif()
-  # Consumers include verilated.h, whose declarations depend on these switches.
-  target_compile_definitions(${target} INTERFACE VM_SC=${sc} VM_TRACE=${trace} VM_TRACE_VCD=${vcd}
-                                                 VM_TRACE_FST=${fst} VM_COVERAGE=0)
+  # Consumers include verilated.h, whose declarations depend on these switches; verilate() sets
+  # the properties from every model of the target.
+  target_compile_definitions(${target} INTERFACE
+    VM_SC=$<BOOL:$<TARGET_PROPERTY:${target},VERILATOR_SYSTEMC>>
+    VM_TRACE=$<BOOL:$<TARGET_PROPERTY:${target},VERILATOR_TRACE>>
+    VM_TRACE_VCD=$<BOOL:$<TARGET_PROPERTY:${target},VERILATOR_TRACE_VCD>>
+    VM_TRACE_FST=$<BOOL:$<TARGET_PROPERTY:${target},VERILATOR_TRACE_FST>> VM_COVERAGE=0)
   target_link_libraries(${target} PUBLIC Threads::Threads)
 endfunction()

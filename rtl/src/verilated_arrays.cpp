@@ -8,24 +8,55 @@
 namespace nce::rtl {
 namespace {
 
+// One verilated size: its fast model and its VCD- and FST-tracing models.
 struct Variant {
   int rows;
   int cols;
-  std::unique_ptr<ArrayModel> (*make)();
+  std::unique_ptr<ArrayModel> (*make)(Waveform);
 };
 
-template <class Model, int Rows, int Cols>
-std::unique_ptr<ArrayModel> make_variant() {
-  return std::make_unique<detail::VerilatedArray<Model>>(Rows, Cols);
+template <class Fast, class Vcd, class Fst, int Rows, int Cols>
+std::unique_ptr<ArrayModel> make_variant(Waveform waveform) {
+  switch (waveform) {
+    case Waveform::vcd:
+      return std::make_unique<detail::VerilatedArray<Vcd, VerilatedVcdC>>(Rows, Cols);
+    case Waveform::fst:
+      return std::make_unique<detail::VerilatedArray<Fst, VerilatedFstC>>(Rows, Cols);
+    case Waveform::none:
+      break;
+  }
+  return std::make_unique<detail::VerilatedArray<Fast, void>>(Rows, Cols);
 }
 
-#define NCE_RTL_ARRAY_VARIANT(model, rows, cols) Variant{rows, cols, make_variant<model, rows, cols>},
+#define NCE_RTL_ARRAY_VARIANT(fast, vcd, fst, rows, cols) Variant{rows, cols, make_variant<fast, vcd, fst, rows, cols>},
 constexpr Variant kVariants[] = {
 #include "nce_rtl_array_variants.inc"
 };
 #undef NCE_RTL_ARRAY_VARIANT
 
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace
+
+Waveform waveform_for_path(const std::string& path) {
+  if (ends_with(path, ".vcd")) return Waveform::vcd;
+  if (ends_with(path, ".fst")) return Waveform::fst;
+  throw InputError(fmt::format("waveform file '{}': name it *.vcd or *.fst (the format follows the extension)", path));
+}
+
+const char* to_string(Waveform waveform) {
+  switch (waveform) {
+    case Waveform::vcd:
+      return "VCD";
+    case Waveform::fst:
+      return "FST";
+    case Waveform::none:
+      break;
+  }
+  return "none";
+}
 
 std::vector<std::pair<int, int>> verilated_array_sizes() {
   std::vector<std::pair<int, int>> sizes;
@@ -39,9 +70,9 @@ std::string verilated_array_sizes_text() {
   return text;
 }
 
-std::unique_ptr<ArrayModel> make_verilated_array(int rows, int cols) {
+std::unique_ptr<ArrayModel> make_verilated_array(int rows, int cols, Waveform waveform) {
   for (const Variant& v : kVariants) {
-    if (v.rows == rows && v.cols == cols) return v.make();
+    if (v.rows == rows && v.cols == cols) return v.make(waveform);
   }
   throw InputError(fmt::format("no verilated {}x{} array in this build (Verilator fixes the size when it "
                                "verilates; built: {})",

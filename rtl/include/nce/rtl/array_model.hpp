@@ -11,6 +11,15 @@
 
 namespace nce::rtl {
 
+// Waveform file format of a traced model. Verilator compiles one format into a model, so each
+// verilated size exists as three models: none (the fast one), VCD and FST.
+enum class Waveform { none, vcd, fst };
+
+// The format a waveform file name asks for: ".vcd" or ".fst" (lower case); InputError otherwise.
+Waveform waveform_for_path(const std::string& path);
+// "none", "VCD", "FST".
+const char* to_string(Waveform waveform);
+
 class ArrayModel {
  public:
   virtual ~ArrayModel() = default;
@@ -30,7 +39,12 @@ class ArrayModel {
   virtual void read_psums(std::span<std::int32_t> psums) const = 0;
   // Rising clock edges since construction.
   virtual std::uint64_t cycles() const = 0;
-  // Dumps every signal to a VCD file (GTKWave opens it) from now on; close_trace() ends it.
+  // The waveform format this model was built to write (Waveform::none: no tracing code).
+  virtual Waveform waveform() const = 0;
+  // Dumps every signal to `path` (GTKWave opens VCD and FST) from now on, two time units per
+  // clock cycle; close_trace() ends it. Throws InputError when the model has no tracing code
+  // (make it with make_verilated_array(rows, cols, Waveform::vcd or ::fst)), when `path` names
+  // the other format, or when the file cannot be written.
   virtual void open_trace(const std::string& path) = 0;
   virtual void close_trace() = 0;
 };
@@ -40,7 +54,9 @@ std::vector<std::pair<int, int>> verilated_array_sizes();
 // "4x4, 8x8, ..." for error messages.
 std::string verilated_array_sizes_text();
 // A fresh, reset model of a rows x cols array; throws InputError naming the supported sizes
-// when that size was not verilated.
-std::unique_ptr<ArrayModel> make_verilated_array(int rows, int cols);
+// when that size was not verilated. Waveform::none gives the fast model (no tracing code, what
+// simulations and tests should run); ::vcd and ::fst give a model built with that tracing
+// (compiled at -O1, several times slower) for open_trace().
+std::unique_ptr<ArrayModel> make_verilated_array(int rows, int cols, Waveform waveform = Waveform::none);
 
 }  // namespace nce::rtl
