@@ -45,8 +45,9 @@ endfunction()
 
 # Verilator's output is one straight-line function per clocked block (thousands of lines for an
 # array). GCC 12 turns its selects into branches and spills; clang 14 keeps them branch-free:
-# the verilated 16x16 mac_array runs ~1.25x faster compiled by clang++ (bench/RESULTS.md, "RTL:
-# simulation speed"), and clang compiles it in less time. So verilated libraries use clang++
+# the verilated 16x16 mac_array runs 1.5x faster compiled by clang++ (1.56 against 1.00 M
+# cycles/s through ArrayDriver; bench/RESULTS.md, "RTL: simulation speed"), and clang compiles
+# nce_rtl_arrays in half the CPU time (4.3 against ~9 minutes). So verilated libraries use clang++
 # where it is installed (Debian `clang`, listed in scripts/debian-packages.txt) and the project's
 # compiler otherwise; -DNCE_VERILATED_CXX= (empty) forces the project's compiler. Both compilers
 # use libstdc++ and the Itanium ABI, so the objects link with the rest of the build.
