@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <vector>
 #include <type_traits>
+#include <vector>
 
 #include "nce/rtl/array_model.hpp"
 #include "nce/workloads/input_error.hpp"
