@@ -55,7 +55,12 @@ find_program(NCE_CLANGXX NAMES clang++ clang++-14)
 set(NCE_VERILATED_CXX "${NCE_CLANGXX}" CACHE STRING
     "C++ compiler for Verilator-generated code (empty: the project's compiler)")
 if(NCE_VERILATED_CXX MATCHES "NOTFOUND$")
-  set(NCE_VERILATED_CXX "")
+  if(NCE_CLANGXX)  # clang was installed after the first configure
+    set(NCE_VERILATED_CXX "${NCE_CLANGXX}" CACHE STRING
+        "C++ compiler for Verilator-generated code (empty: the project's compiler)" FORCE)
+  else()
+    set(NCE_VERILATED_CXX "")
+  endif()
 endif()
 
 # nce_verilated_library(<target> TOP <module> SOURCES <sv files> [SYSTEMC] [TRACE|TRACE_FST]
