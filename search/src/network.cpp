@@ -18,8 +18,10 @@ PoolKind pool_kind(PoolType type) {
 
 void add_into(Tensor& dst, const Tensor& src) {
   const std::size_t count = dst.size();
+  float* __restrict y = dst.data.data();
+  const float* __restrict x = src.data.data();
 #pragma omp parallel for schedule(static) if (count > kParallelElements)
-  for (std::size_t i = 0; i < count; ++i) dst.data[i] += src.data[i];
+  for (std::size_t i = 0; i < count; ++i) y[i] += x[i];
 }
 
 }  // namespace
@@ -83,10 +85,11 @@ void Network::forward_weighted(Node& node, bool training) {
   node.conv->forward(*x, node.conv_out);
   node.result = &node.conv_out;
   if (node.bn) {
-    node.bn->forward(node.conv_out, node.bn_out, training);
-    node.result = &node.bn_out;
-  }
-  if (node.layer.relu) {
+    // BN and ReLU in one pass: the ReLU's output is all that backward needs.
+    Tensor& normalized = node.layer.relu ? node.out : node.bn_out;
+    node.bn->forward(node.conv_out, normalized, training, node.layer.relu);
+    node.result = &normalized;
+  } else if (node.layer.relu) {
     relu_forward(*node.result, node.out);
     node.result = &node.out;
   }
@@ -136,13 +139,12 @@ void Network::accumulate(int producer, const Tensor& grad) {
 
 void Network::backward_weighted(Node& node) {
   const Tensor* g = &node.grad;
-  if (node.layer.relu) {
+  if (node.bn) {
+    node.bn->backward(node.conv_out, *g, node.scratch_b, node.layer.relu ? &node.out : nullptr);
+    g = &node.scratch_b;
+  } else if (node.layer.relu) {
     relu_backward(node.out, *g, node.scratch_a);
     g = &node.scratch_a;
-  }
-  if (node.bn) {
-    node.bn->backward(node.conv_out, *g, node.scratch_b);
-    g = &node.scratch_b;
   }
   const bool needs_input_grad = node.inputs[0] >= 0;
   const Tensor& x = node.layer.type == LayerType::fc ? node.flat_in : input_tensor(node, 0);

@@ -36,6 +36,33 @@ void PactQuantizer::forward(const Tensor& in, Tensor& out) {
   }
 }
 
+namespace {
+
+// dx = g inside [0, alpha], else 0; returns the sum of g where x > alpha (dalpha). Sixteen
+// float lanes let the compiler vectorize the sum without reordering it.
+double pact_block_backward(const float* __restrict x, const float* __restrict g, float* __restrict dx,
+                           std::size_t count, float alpha) {
+  constexpr std::size_t kLanes = 16;
+  float lanes[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      const float v = x[i + l];
+      dx[i + l] = v >= 0.0f && v <= alpha ? g[i + l] : 0.0f;
+      lanes[l] += v > alpha ? g[i + l] : 0.0f;
+    }
+  }
+  double sum = 0.0;
+  for (float lane : lanes) sum += lane;
+  for (; i < count; ++i) {
+    dx[i] = x[i] >= 0.0f && x[i] <= alpha ? g[i] : 0.0f;
+    if (x[i] > alpha) sum += g[i];
+  }
+  return sum;
+}
+
+}  // namespace
+
 void PactQuantizer::backward(const Tensor& in, const Tensor& dout, Tensor& din) {
   din.resize(in.n, in.c, in.h, in.w);
   const std::size_t count = in.size();
@@ -55,14 +82,9 @@ void PactQuantizer::backward(const Tensor& in, const Tensor& dout, Tensor& din) 
   const std::size_t block_size = (count + kBlocks - 1) / kBlocks;
 #pragma omp parallel for schedule(static) if (count > kParallelElements)
   for (std::size_t b = 0; b < kBlocks; ++b) {
+    const std::size_t begin = std::min(count, b * block_size);
     const std::size_t end = std::min(count, (b + 1) * block_size);
-    double sum = 0.0;
-    for (std::size_t i = b * block_size; i < end; ++i) {
-      const bool inside = x[i] >= 0.0f && x[i] <= a;
-      dx[i] = inside ? g[i] : 0.0f;
-      if (x[i] > a) sum += g[i];
-    }
-    partial[b] = sum;
+    partial[b] = pact_block_backward(x + begin, g + begin, dx + begin, end - begin, a);
   }
   double dalpha = 0.0;
   for (double sum : partial) dalpha += sum;

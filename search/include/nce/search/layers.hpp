@@ -72,8 +72,10 @@ class BatchNorm2d {
   static constexpr float kMomentum = 0.1f;
   static constexpr float kEps = 1e-5f;
   BatchNorm2d(std::string name, int channels);
-  void forward(const Tensor& in, Tensor& out, bool training);
-  void backward(const Tensor& in, const Tensor& dout, Tensor& din);
+  // relu = true applies max(0, .) to the output in the same pass (conv-BN-ReLU layers).
+  void forward(const Tensor& in, Tensor& out, bool training, bool relu = false);
+  // relu_out: the fused forward's output; the gradient is masked where it is not positive.
+  void backward(const Tensor& in, const Tensor& dout, Tensor& din, const Tensor* relu_out = nullptr);
   Parameter gamma;
   Parameter beta;
   std::vector<float> running_mean;
@@ -87,7 +89,7 @@ class BatchNorm2d {
 };
 
 void relu_forward(const Tensor& in, Tensor& out);
-void relu_backward(const Tensor& out, const Tensor& dout, Tensor& din);  // uses the output's sign
+void relu_backward(const Tensor& out, const Tensor& dout, Tensor& din);  // uses the output's sign; din aliases neither
 
 enum class PoolKind { max, avg, global_avg };
 struct PoolShape {
