@@ -16,6 +16,15 @@ PoolKind pool_kind(PoolType type) {
   return PoolKind::max;
 }
 
+// A parallel copy: activation gradients are megabytes, too much for one core's bandwidth.
+void copy_into(Tensor& dst, const Tensor& src) {
+  const std::size_t count = dst.size();
+  float* __restrict y = dst.data.data();
+  const float* __restrict x = src.data.data();
+#pragma omp parallel for schedule(static) if (count > kParallelElements)
+  for (std::size_t i = 0; i < count; ++i) y[i] = x[i];
+}
+
 void add_into(Tensor& dst, const Tensor& src) {
   const std::size_t count = dst.size();
   float* __restrict y = dst.data.data();
@@ -130,7 +139,7 @@ void Network::accumulate(int producer, const Tensor& grad) {
   Node& node = nodes_[std::size_t(producer)];
   if (!node.has_grad) {
     node.grad.resize(grad.n, grad.c, grad.h, grad.w);
-    std::copy(grad.data.begin(), grad.data.end(), node.grad.data.begin());
+    copy_into(node.grad, grad);
     node.has_grad = true;
   } else {
     add_into(node.grad, grad);
