@@ -65,11 +65,15 @@ TEST_P(ConvGradient, MatchesFiniteDifferences) {
 }
 
 // 3x3/s1/p1 (the ResNet body), 3x3/s2/p1 (downsampling), 1x1/s2 (shortcut), 5x5 no padding,
-// and a batch large enough to span several GEMM chunks and both threads.
+// and a batch large enough to span several GEMM chunks and both threads. The 16x16 cases have
+// 256 output pixels, so each image is its own GEMM chunk (computed in place in the NCHW
+// tensors); with stride 1 and same padding at 3x3, 5x5 and 1x1 they take the contiguous
+// im2col/col2im path.
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvGradient,
                          ::testing::Values(ConvCase{{2, 3, 3, 1, 1}, true, 2, 5}, ConvCase{{3, 4, 3, 2, 1}, false, 2, 6},
                                            ConvCase{{3, 2, 1, 2, 0}, true, 3, 5}, ConvCase{{2, 2, 5, 1, 0}, false, 1, 7},
-                                           ConvCase{{2, 2, 3, 1, 1}, false, 37, 3}));
+                                           ConvCase{{2, 2, 3, 1, 1}, false, 37, 3}, ConvCase{{2, 3, 3, 1, 1}, true, 2, 16},
+                                           ConvCase{{1, 2, 5, 1, 2}, false, 1, 16}, ConvCase{{2, 2, 1, 1, 0}, true, 2, 16}));
 
 TEST(ConvSlice, ActiveWidthsUsePrefixFiltersAndScatterGradients) {
   // A conv allocated at 4 -> 6 channels run as 2 -> 3 equals a 2 -> 3 conv holding the
@@ -127,6 +131,44 @@ TEST(BatchNormGradient, TrainingModeMatchesFiniteDifferences) {
   expect_gradients(x.data, dx.data, loss);
   expect_gradients(bn.gamma.value, bn.gamma.grad, loss);
   expect_gradients(bn.beta.value, bn.beta.grad, loss);
+}
+
+TEST(BatchNormRelu, FusedPassesEqualBatchNormThenRelu) {
+  // The network runs conv-BN-ReLU as BN with the ReLU folded in; forward and backward must be
+  // what the two layers compute one after the other.
+  BatchNorm2d fused("fused", 3);
+  BatchNorm2d plain("plain", 3);
+  Rng rng(9);
+  for (int c = 0; c < 3; ++c) {
+    fused.gamma.value[c] = plain.gamma.value[c] = float(1.0 + 0.5 * rng.normal());
+    fused.beta.value[c] = plain.beta.value[c] = float(rng.normal());
+  }
+  const Tensor x = random_tensor(5, 3, 7, 7, 21, 2.0f);
+  Tensor y_fused;
+  Tensor normalized;
+  Tensor y_plain;
+  fused.forward(x, y_fused, true, true);
+  plain.forward(x, normalized, true);
+  relu_forward(normalized, y_plain);
+  ASSERT_EQ(y_fused.size(), y_plain.size());
+  std::size_t zeros = 0;
+  for (std::size_t i = 0; i < y_fused.size(); ++i) {
+    EXPECT_EQ(y_fused.data[i], y_plain.data[i]) << "element " << i;
+    zeros += y_fused.data[i] == 0.0f;
+  }
+  EXPECT_GT(zeros, y_fused.size() / 5);  // the ReLU really clips something
+  const Tensor r = random_tensor(5, 3, 7, 7, 22);
+  Tensor dx_fused;
+  Tensor masked;
+  Tensor dx_plain;
+  fused.backward(x, r, dx_fused, &y_fused);
+  relu_backward(y_plain, r, masked);
+  plain.backward(x, masked, dx_plain);
+  for (std::size_t i = 0; i < dx_fused.size(); ++i) EXPECT_EQ(dx_fused.data[i], dx_plain.data[i]) << "element " << i;
+  for (int c = 0; c < 3; ++c) {
+    EXPECT_EQ(fused.gamma.grad[c], plain.gamma.grad[c]);
+    EXPECT_EQ(fused.beta.grad[c], plain.beta.grad[c]);
+  }
 }
 
 TEST(BatchNormGradient, EvalModeUsesRunningStatistics) {
