@@ -390,9 +390,8 @@ BatchNorm2d::BatchNorm2d(std::string name, int channels)
 
 namespace {
 
-// Sums over one plane in 16 independent float lanes (which the compiler vectorizes without
-// reassociating anything, so the result is deterministic), combined in double.
-constexpr std::size_t kLanes = 16;
+// Sums over one plane in kReductionLanes float lanes, combined in double.
+constexpr std::size_t kLanes = kReductionLanes;
 
 struct PlaneSums {
   double first = 0.0;

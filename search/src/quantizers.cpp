@@ -38,11 +38,11 @@ void PactQuantizer::forward(const Tensor& in, Tensor& out) {
 
 namespace {
 
-// dx = g inside [0, alpha], else 0; returns the sum of g where x > alpha (dalpha). Sixteen
-// float lanes let the compiler vectorize the sum without reordering it.
+// dx = g inside [0, alpha], else 0; returns the sum of g where x > alpha (dalpha), summed in
+// kReductionLanes lanes.
 double pact_block_backward(const float* __restrict x, const float* __restrict g, float* __restrict dx,
                            std::size_t count, float alpha) {
-  constexpr std::size_t kLanes = 16;
+  constexpr std::size_t kLanes = kReductionLanes;
   float lanes[kLanes] = {};
   std::size_t i = 0;
   for (; i + kLanes <= count; i += kLanes) {

@@ -11,6 +11,10 @@ namespace nce::search {
 // the work (and on a loaded machine a parallel region can wait a whole scheduler slice).
 constexpr std::size_t kParallelElements = 1 << 14;
 
+// Float reductions sum in this many independent lanes, combined in double afterwards: the
+// compiler vectorizes that without reassociating (so results stay deterministic).
+constexpr std::size_t kReductionLanes = 16;
+
 struct Tensor {
   int n = 0;
   int c = 0;
