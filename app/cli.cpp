@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-namespace nce::cli {
+namespace nce::app {
 
 bool parse(const std::string& usage, const po::options_description& options,
            const po::positional_options_description& positionals, const std::vector<std::string>& args,
@@ -25,4 +25,4 @@ bool parse(const std::string& usage, const po::options_description& options,
   return true;
 }
 
-}  // namespace nce::cli
+}  // namespace nce::app

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace nce::cli {
+namespace nce::app {
 
 namespace po = boost::program_options;
 
@@ -41,4 +41,4 @@ int run_cost_table(const std::vector<std::string>& args);
 int run_verify_rtl(const std::vector<std::string>& args);
 int run_search(const std::vector<std::string>& args);
 
-}  // namespace nce::cli
+}  // namespace nce::app

@@ -6,25 +6,25 @@
 #include <string_view>
 
 #include "cli.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
 namespace {
 
-using nce::cli::Verb;
+using nce::app::Verb;
 
 constexpr std::array kVerbs = {
     Verb{"workload", "show, list or export networks (zoo models, workload files, SCALE-Sim CSVs)",
-         nce::cli::run_workload},
+         nce::app::run_workload},
     Verb{"train", "train a quantized network (PACT activations, 2-bit weights) on Fashion-MNIST or CIFAR-10",
-         nce::cli::run_train},
+         nce::app::run_train},
     Verb{"simulate", "run a workload on the cycle-accurate SystemC accelerator model; per-layer report",
-         nce::cli::run_simulate},
+         nce::app::run_simulate},
     Verb{"cost-table", "per-layer cost tables over width candidates (analytical/simulated), validated against SystemC",
-         nce::cli::run_cost_table},
+         nce::app::run_cost_table},
     Verb{"search", "NCE/TAS channel search with the accelerator's latency/energy (or FLOPs/params) as the hardware loss",
-         nce::cli::run_search},
+         nce::app::run_search},
     Verb{"verify-rtl", "run random GEMM tiles through the verilated MAC array against the reference model",
-         nce::cli::run_verify_rtl},
+         nce::app::run_verify_rtl},
 };
 
 void print_usage(std::ostream& out) {
@@ -37,28 +37,28 @@ void print_usage(std::ostream& out) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     print_usage(std::cerr);
-    return nce::cli::kExitUsage;
+    return nce::app::kExitUsage;
   }
   const std::string_view name = argv[1];
   if (name == "--help" || name == "-h" || name == "help") {
     print_usage(std::cout);
-    return nce::cli::kExitOk;
+    return nce::app::kExitOk;
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
   for (const Verb& verb : kVerbs) {
     if (name != verb.name) continue;
     try {
       return verb.run(args);
-    } catch (const nce::cli::UsageError& error) {
+    } catch (const nce::app::UsageError& error) {
       std::cerr << "nce " << name << ": " << error.what() << "\n";
-    } catch (const nce::InputError& error) {
+    } catch (const nce::core::InputError& error) {
       std::cerr << "nce " << name << ": " << error.what() << "\n";
     } catch (const std::exception& error) {
       std::cerr << "nce " << name << ": internal error: " << error.what() << "\n";
-      return nce::cli::kExitFailure;
+      return nce::app::kExitFailure;
     }
-    return nce::cli::kExitUsage;
+    return nce::app::kExitUsage;
   }
   std::cerr << "nce: unknown verb '" << name << "' (nce --help lists them)\n";
-  return nce::cli::kExitUsage;
+  return nce::app::kExitUsage;
 }

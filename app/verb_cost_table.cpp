@@ -22,14 +22,14 @@
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/cost_models/analytical_model.hpp"
 #include "nce/cost_models/cost_table.hpp"
+#include "nce/search/expected_cost.hpp"
 #include "nce/reports/charts.hpp"
 #include "nce/reports/html_page.hpp"
-#include "nce/sim/simulated_cost_model.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/reference_model.hpp"
 #include "nce/workloads/workload_file.hpp"
 
-namespace nce::cli {
+namespace nce::app {
 namespace {
 
 // "a:b:step" (inclusive range) or "m1,m2,...": multipliers of each searchable layer's base width.
@@ -59,11 +59,11 @@ std::vector<double> parse_multipliers(const std::string& text) {
   return out;
 }
 
-std::map<std::string, std::vector<int>> width_candidates(const Workload& workload, const std::vector<double>& mults) {
-  const std::vector<LayerInfo> infos = analyze(workload);
+std::map<std::string, std::vector<int>> width_candidates(const workloads::Workload& workload, const std::vector<double>& mults) {
+  const std::vector<workloads::LayerInfo> infos = analyze(workload);
   std::map<std::string, std::vector<int>> candidates;
   for (std::size_t i = 0; i < workload.layers.size(); ++i) {
-    const Layer& layer = workload.layers[i];
+    const workloads::Layer& layer = workload.layers[i];
     if (!layer.searchable || !layer.has_weights()) continue;
     std::set<int> widths;
     for (double m : mults) widths.insert(std::max(1, int(std::lround(m * infos[i].out.channels))));
@@ -72,58 +72,38 @@ std::map<std::string, std::vector<int>> width_candidates(const Workload& workloa
   return candidates;
 }
 
-std::unique_ptr<CostModel> make_model(const std::string& name, std::uint64_t seed) {
-  if (name == "analytical") return std::make_unique<AnalyticalCostModel>();
-  if (name == "simulated") return std::make_unique<sim::SimulatedCostModel>(seed);
-  if (name == "shape") return std::make_unique<ShapeCostModel>();
-  throw UsageError(fmt::format("--model must be analytical, simulated or shape, got '{}'", name));
-}
-
-// $XDG_CACHE_HOME/nce/cost-tables, else ~/.cache/nce/cost-tables: outside any build directory,
-// so tables survive rebuilds (entries are keyed by model version, so a changed model never
-// reuses them).
-std::filesystem::path default_cache_dir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return std::filesystem::path(xdg) / "nce" / "cost-tables";
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    return std::filesystem::path(home) / ".cache" / "nce" / "cost-tables";
-  }
-  return std::filesystem::temp_directory_path() / "nce-cost-tables";
-}
-
 std::string range(const std::vector<int>& widths) {
   return widths.size() == 1 ? fmt::format("{}", widths.front())
                             : fmt::format("{}..{} ({})", widths.front(), widths.back(), widths.size());
 }
 
-void print_table(const CostTable& table) {
+void print_table(const cost_models::CostTable& table) {
   std::cout << fmt::format("{:<28} {:>16} {:>16} {:>22} {:>24}\n", "layer", "in widths", "out widths", "cycles min..max",
                            "energy uJ min..max");
-  for (const LayerCostTable& l : table.layers) {
+  for (const cost_models::LayerCostTable& l : table.layers) {
     auto [cmin, cmax] = std::minmax_element(l.entries.begin(), l.entries.end(),
-                                            [](const CostEntry& a, const CostEntry& b) { return a.cycles < b.cycles; });
+                                            [](const cost_models::CostEntry& a, const cost_models::CostEntry& b) { return a.cycles < b.cycles; });
     auto [emin, emax] = std::minmax_element(
-        l.entries.begin(), l.entries.end(), [](const CostEntry& a, const CostEntry& b) { return a.energy_pj < b.energy_pj; });
+        l.entries.begin(), l.entries.end(), [](const cost_models::CostEntry& a, const cost_models::CostEntry& b) { return a.energy_pj < b.energy_pj; });
     std::cout << fmt::format("{:<28} {:>16} {:>16} {:>22} {:>24}\n", l.name, range(l.in_widths), range(l.out_widths),
                              fmt::format("{}..{}", cmin->cycles, cmax->cycles),
                              fmt::format("{:.4f}..{:.4f}", emin->energy_pj / 1e6, emax->energy_pj / 1e6));
   }
 }
 
-void write_json(const std::filesystem::path& path, const CostTable& table, const AcceleratorConfig& config) {
+void write_json(const std::filesystem::path& path, const cost_models::CostTable& table, const cost_models::AcceleratorConfig& config) {
   nlohmann::json json;
   json["workload"] = table.workload;
   json["model"] = table.model;
-  json["config"] = accelerator_config_to_yaml(config);
+  json["config"] = cost_models::accelerator_config_to_yaml(config);
   json["layers"] = nlohmann::json::array();
-  for (const LayerCostTable& l : table.layers) {
+  for (const cost_models::LayerCostTable& l : table.layers) {
     nlohmann::json layer{{"name", l.name}, {"index", l.layer}, {"in_widths", l.in_widths}, {"out_widths", l.out_widths}};
     for (const char* field : {"macs", "params", "cycles", "energy_pj"}) layer[field] = nlohmann::json::array();
     for (std::size_t i = 0; i < l.in_widths.size(); ++i) {
       nlohmann::json macs, params, cycles, energy;
       for (std::size_t j = 0; j < l.out_widths.size(); ++j) {
-        const CostEntry& e = l.at(i, j);
+        const cost_models::CostEntry& e = l.at(i, j);
         macs.push_back(e.macs);
         params.push_back(e.params);
         cycles.push_back(e.cycles);
@@ -140,7 +120,7 @@ void write_json(const std::filesystem::path& path, const CostTable& table, const
 }
 
 // Re-simulates `count` random cells in SystemC; returns the number that differ (each printed).
-int validate(const Workload& workload, const CostTable& table, const CostModel& model, const AcceleratorConfig& config,
+int validate(const cost_models::CostTable& table, const cost_models::CostModel& model, const cost_models::AcceleratorConfig& config,
              int count, std::uint64_t seed) {
   std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> cells;
   for (std::size_t t = 0; t < table.layers.size(); ++t) {
@@ -151,20 +131,20 @@ int validate(const Workload& workload, const CostTable& table, const CostModel& 
   std::mt19937_64 rng(seed);
   std::shuffle(cells.begin(), cells.end(), rng);
   cells.resize(std::min(cells.size(), std::size_t(count)));
-  const sim::SimulatedCostModel simulated(seed);
+  const std::unique_ptr<cost_models::CostModel> simulated = cost_models::make_cost_model("simulated", {seed});
   const bool analytical = model.name() == "analytical";
   int differences = 0;
   std::int64_t cycles = 0;
   for (auto [t, i, j] : cells) {
-    const LayerCostTable& l = table.layers[t];
-    const auto [layer, info] = layer_variant(workload, l.layer, l.in_widths[i], l.out_widths[j]);
-    const LayerStats s = simulated.evaluate(layer, info, config);
+    const cost_models::LayerCostTable& l = table.layers[t];
+    const auto [layer, info] = cost_models::layer_variant(table.specs[t], l.in_widths[i], l.out_widths[j], l.precisions[0]);
+    const cost_models::LayerStats s = simulated->evaluate(layer, info, config);
     cycles += s.cycles;
-    const CostEntry expected{info.macs, info.params, s.cycles, s.energy.total()};
-    const CostEntry& got = l.at(i, j);
+    const cost_models::CostEntry expected{info.macs, info.params, s.cycles, s.energy.total()};
+    const cost_models::CostEntry& got = l.at(i, j);
     // The table cell (possibly from the cache) and, for the analytical model, every statistic.
     bool same = got == expected;
-    if (analytical) same = same && analytical_layer_stats(map_layer(layer, info, config), config) == s;
+    if (analytical) same = same && cost_models::analytical_layer_stats(cost_models::map_layer(layer, info, config), config) == s;
     if (!same) {
       ++differences;
       std::cout << fmt::format("DIFFERENT {} at {}x{} channels: table {} cycles {:.6f} pJ, SystemC {} cycles {:.6f} pJ\n",
@@ -190,9 +170,9 @@ std::map<int, double> synthesized_cells(const std::filesystem::path& results, in
   return cells;
 }
 
-void explain_energy(const AcceleratorConfig& config) {
-  const EnergyTable& t = config.energy;
-  const std::filesystem::path results = default_config_dir().parent_path() / "bench" / "RESULTS.md";
+void explain_energy(const cost_models::AcceleratorConfig& config) {
+  const cost_models::EnergyTable& t = config.energy;
+  const std::filesystem::path results = cost_models::default_config_dir().parent_path() / "bench" / "RESULTS.md";
   const std::map<int, double> cells = synthesized_cells(results, config.accumulator_bits);
   const bool synthesized = cells.contains(2) && cells.contains(4) && cells.contains(8);
   std::cout << fmt::format("energy table '{}': {}\n", t.name, t.source);
@@ -206,25 +186,25 @@ void explain_energy(const AcceleratorConfig& config) {
         results.string());
   }
   const double add = config.accumulator_bits * t.adder_pj_per_bit;
-  const double reg = forwarded_register_bits(config) * t.register_pj_per_bit;
+  const double reg = cost_models::forwarded_register_bits(config) * t.register_pj_per_bit;
   std::cout << fmt::format("per MAC also: {}-bit accumulate {:.6f} pJ + {} forwarded register bits ({}) {:.6f} pJ\n",
-                           config.accumulator_bits, add, forwarded_register_bits(config), to_string(config.dataflow),
+                           config.accumulator_bits, add, cost_models::forwarded_register_bits(config), to_string(config.dataflow),
                            reg);
   std::cout << fmt::format("{:>5} {:>14} {:>16} {:>8} {:>24}\n", "bits", "multiply pJ", "native PE MAC pJ", "passes",
                            "as digit passes, pJ/MAC");
   // What the cost models charge: every 2-bit MAC at the table's multiplier x 2*2/64.
-  const double two_bit_mac = multiplier_pj(t, 2, 2) + add + reg;
+  const double two_bit_mac = cost_models::multiplier_pj(t, 2, 2) + add + reg;
   for (int bits : {2, 4, 8}) {
     const double scale = synthesized ? cells.at(bits) / cells.at(8) : double(bits * bits) / 64.0;
     const double mult = t.multiplier_8x8_pj * scale;
-    const int passes = ref::weight_digit_count(bits) * ref::activation_digit_count(bits);
+    const int passes = workloads::ref::weight_digit_count(bits) * workloads::ref::activation_digit_count(bits);
     std::cout << fmt::format("{:>5} {:>14.6f} {:>16.6f} {:>8} {:>24.6f}\n", bits, mult, mult + add + reg, passes,
                              passes * two_bit_mac);
   }
   std::cout << fmt::format(
       "priced by the cost models (price_energy): one 2-bit MAC = {:.6f} pJ multiply (table x 4/64) + add + registers "
       "= {:.6f} pJ;\na WbAb layer runs its radix-4 digit passes on the 2-bit array (last column).\n",
-      multiplier_pj(t, 2, 2), two_bit_mac);
+      cost_models::multiplier_pj(t, 2, 2), two_bit_mac);
   if (synthesized) {
     std::cout << fmt::format(
         "the cell-count scaling above would price the 2-bit multiply at {:.6f} pJ ({:.2f}x); the energy table "
@@ -233,9 +213,9 @@ void explain_energy(const AcceleratorConfig& config) {
   }
 }
 
-void staircase(const Workload& workload, const std::string& name, const CostModel& model,
-               const AcceleratorConfig& config, const std::string& svg) {
-  const std::vector<LayerInfo> infos = analyze(workload);
+void staircase(const workloads::Workload& workload, const std::string& name, const cost_models::CostModel& model,
+               const cost_models::AcceleratorConfig& config, const std::string& svg) {
+  const std::vector<workloads::LayerInfo> infos = analyze(workload);
   std::size_t index = workload.layers.size();
   for (std::size_t i = 0; i < workload.layers.size(); ++i) {
     if (workload.layers[i].name == name) index = i;
@@ -245,6 +225,7 @@ void staircase(const Workload& workload, const std::string& name, const CostMode
   }
   if (!workload.layers[index].has_weights()) throw UsageError(fmt::format("--staircase: '{}' is not a conv/fc layer", name));
   const int base = infos[index].out.channels;
+  const cost_models::LayerTableSpec spec = cost_models::layer_table_spec(workload, infos, index, {}, {});
   reports::LineChart chart;
   chart.title = fmt::format("{}: cycles vs output channels ({} on {}x{} {})", name, model.name(), config.rows,
                             config.cols, to_string(config.dataflow));
@@ -256,8 +237,8 @@ void staircase(const Workload& workload, const std::string& name, const CostMode
   std::cout << fmt::format("{:>8} {:>12} {:>14}\n", "out ch", "cycles", "MACs");
   std::vector<std::int64_t> mac_counts;
   for (int out = 1; out <= 2 * base; ++out) {
-    const auto [layer, info] = layer_variant(workload, index, infos[index].in.channels, out);
-    const LayerStats s = model.evaluate(layer, info, config);
+    const auto [layer, info] = cost_models::layer_variant(spec, infos[index].in.channels, out, spec.geometry.precision);
+    const cost_models::LayerStats s = model.evaluate(layer, info, config);
     std::cout << fmt::format("{:>8} {:>12} {:>14}\n", out, s.cycles, info.macs);
     chart.x.push_back(out);
     cycles.values.push_back(double(s.cycles));
@@ -317,15 +298,15 @@ int run_cost_table(const std::vector<std::string>& args) {
   if (validate_count < 0) throw UsageError(fmt::format("--validate must be >= 0, got {}", validate_count));
   if (!svg.empty() && staircase_layer.empty()) throw UsageError("--svg needs --staircase LAYER");
 
-  ConfigOverrides overrides;
+  cost_models::ConfigOverrides overrides;
   for (const std::string& set : sets) {
     const auto eq = set.find('=');
     if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--set expects KEY=VALUE, got '{}'", set));
     overrides.emplace_back(set.substr(0, eq), set.substr(eq + 1));
   }
-  const AcceleratorConfig config = load_accelerator_config(config_path, overrides);
-  const Workload workload = load_workload(workload_name);
-  const std::unique_ptr<CostModel> model = make_model(model_name, seed);
+  const cost_models::AcceleratorConfig config = cost_models::load_accelerator_config(config_path, overrides);
+  const workloads::Workload workload = workloads::load_workload(workload_name);
+  const std::unique_ptr<cost_models::CostModel> model = cost_models::make_cost_model(model_name, {seed});
   if (validate_count > 0 && model->name() == "shape") {
     throw UsageError("--validate compares cycles and energy; the shape model has neither (use analytical)");
   }
@@ -337,11 +318,12 @@ int run_cost_table(const std::vector<std::string>& args) {
   if (extra && widths.empty() && out.empty() && validate_count == 0) return kExitOk;
 
   const std::vector<double> multipliers = widths.empty() ? std::vector<double>{1.0} : parse_multipliers(widths);
-  const WidthBinding binding = bind_widths(workload, width_candidates(workload, multipliers));
+  const search::WidthBinding binding = search::bind_widths(workload, width_candidates(workload, multipliers));
   std::optional<std::filesystem::path> cache;
-  if (cache_dir != "none") cache = cache_dir.empty() ? default_cache_dir() : std::filesystem::path(cache_dir);
-  CostTableBuildStats stats;
-  const CostTable table = build_cost_table(workload, binding, *model, config, cache, &stats);
+  if (cache_dir != "none") cache = cache_dir.empty() ? cost_models::default_cost_cache_dir() : std::filesystem::path(cache_dir);
+  cost_models::CostTableBuildStats stats;
+  const cost_models::CostTable table =
+      cost_models::build_cost_table(workload.name, search::table_specs(workload, binding), *model, config, cache, &stats);
   print_table(table);
   std::cout << fmt::format(
       "{} entries ({} layer variants evaluated, {} from cache{}) in {:.3f} s on {} thread{}: {:.0f} entries/s ({} model "
@@ -353,8 +335,8 @@ int run_cost_table(const std::vector<std::string>& args) {
     write_json(out, table, config);
     std::cout << fmt::format("table: {}\n", out);
   }
-  if (validate_count > 0 && validate(workload, table, *model, config, validate_count, seed) > 0) return kExitFailure;
+  if (validate_count > 0 && validate(table, *model, config, validate_count, seed) > 0) return kExitFailure;
   return kExitOk;
 }
 
-}  // namespace nce::cli
+}  // namespace nce::app

@@ -17,31 +17,31 @@
 #include "nce/reports/simulation_report.hpp"
 #include "nce/search/nce_search.hpp"
 #include "nce/sim/simulator.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/workload_file.hpp"
 #include "nce/workloads/zoo.hpp"
 
-namespace nce::cli {
+namespace nce::app {
 namespace {
 
 namespace fs = std::filesystem;
 
-Workload resolve_search_model(const std::string& model, const std::string& dataset) {
-  if (dataset == "fashion-mnist" && zoo::contains(model + "-fmnist")) return zoo::make(model + "-fmnist");
-  return load_workload(model);
+workloads::Workload resolve_search_model(const std::string& model, const std::string& dataset) {
+  if (dataset == "fashion-mnist" && workloads::zoo::contains(model + "-fmnist")) return workloads::zoo::make(model + "-fmnist");
+  return workloads::load_workload(model);
 }
 
-std::string metric_label(CostMetric metric) {
+std::string metric_label(cost_models::CostMetric metric) {
   switch (metric) {
-    case CostMetric::macs: return "MACs";
-    case CostMetric::params: return "parameters";
-    case CostMetric::cycles: return "cycles";
-    case CostMetric::energy: return "energy (pJ)";
+    case cost_models::CostMetric::macs: return "MACs";
+    case cost_models::CostMetric::params: return "parameters";
+    case cost_models::CostMetric::cycles: return "cycles";
+    case cost_models::CostMetric::energy: return "energy (pJ)";
   }
   return "cost";
 }
 
-void write_report(const fs::path& out, const Workload& plain, const search::SearchResult& result,
+void write_report(const fs::path& out, const workloads::Workload& plain, const search::SearchResult& result,
                   const search::SearchConfig& config, const reports::SimulationReport& sim, const std::string& method) {
   reports::HtmlPage page(fmt::format("nce search: {} ({})", plain.name, method));
   page.add_heading(fmt::format("{} search of {} with a {} loss", method, plain.name, metric_label(config.metric)), 1);
@@ -60,7 +60,7 @@ void write_report(const fs::path& out, const Workload& plain, const search::Sear
   reports::Table summary{{"network", "MACs", "params", "cycles (simulated)", "utilization", "energy (uJ)"}, {}, {}};
   summary.numeric = {false, true, true, true, true, true};
   summary.rows.push_back({"plain " + plain.name, std::to_string(pt.macs), std::to_string(pt.params), "-", "-", "-"});
-  const LayerStats& t = sim.stats.total;
+  const cost_models::LayerStats& t = sim.stats.total;
   summary.rows.push_back({"derived " + result.derived.name, std::to_string(dt.macs), std::to_string(dt.params),
                           std::to_string(t.cycles), fmt::format("{:.3f}", t.utilization(sim.config.pes())),
                           fmt::format("{:.3f}", t.energy.total() / 1e6)});
@@ -125,7 +125,7 @@ void write_report(const fs::path& out, const Workload& plain, const search::Sear
   reports::Series use{"utilization", {}};
   reports::Table layers{{"layer", "out channels", "cycles", "utilization"}, {}, {false, true, true, true}};
   for (std::size_t i = 0; i < sim.stats.layers.size(); ++i) {
-    const LayerStats& s = sim.stats.layers[i];
+    const cost_models::LayerStats& s = sim.stats.layers[i];
     if (!s.on_array) continue;
     cycles.categories.push_back(s.layer);
     util.categories.push_back(s.layer);
@@ -207,22 +207,22 @@ int run_search(const std::vector<std::string>& args) {
   if (config.space_multiplier <= 0) throw UsageError("--space-multiplier must be positive");
   if (threads > 0) omp_set_num_threads(threads);
   if (hw_loss == "flops") hw_loss = "macs";
-  config.metric = cost_metric_from_string(hw_loss);
+  config.metric = cost_models::cost_metric_from_string(hw_loss);
   config.dataset = dataset;
   config.out = out;
   config.progress = &std::cerr;
 
-  const Workload workload = resolve_search_model(model, dataset);
-  search::DatasetSplits data = search::load_dataset(dataset, data_dir);
+  const workloads::Workload workload = resolve_search_model(model, dataset);
+  train::DatasetSplits data = train::load_dataset(dataset, data_dir);
   if (train_limit > 0) data.train.truncate(train_limit);
   if (test_limit > 0) data.test.truncate(test_limit);
 
-  static const ShapeCostModel shape_model;
-  static const AnalyticalCostModel analytical_model;
   search::CostSource source;
-  const bool array_metric = config.metric == CostMetric::cycles || config.metric == CostMetric::energy;
-  source.model = array_metric ? static_cast<const CostModel*>(&analytical_model) : &shape_model;
-  source.config = load_accelerator_config(config_path);
+  const bool array_metric = config.metric == cost_models::CostMetric::cycles || config.metric == cost_models::CostMetric::energy;
+  const std::unique_ptr<cost_models::CostModel> cost_model =
+      cost_models::make_cost_model(array_metric ? "analytical" : "shape");
+  source.model = cost_model.get();
+  source.config = cost_models::load_accelerator_config(config_path);
   source.cache_dir = cache_dir.empty() ? fs::path(out) / "cost-cache" : fs::path(cache_dir);
 
   const auto started = std::chrono::steady_clock::now();
@@ -231,7 +231,7 @@ int run_search(const std::vector<std::string>& args) {
     // Baselines without a search (NCE.md section 7): fixed widths, same derivation and report.
     const double m = method == "wrpn" ? wrpn_multiplier : 1.0;
     std::map<std::string, int> widths;
-    for (const Layer& layer : workload.layers) {
+    for (const workloads::Layer& layer : workload.layers) {
       if (!layer.searchable) continue;
       result.layers.push_back(layer.name);
       widths[layer.name] = std::max(1, int(std::lround(layer.out_channels * m)));
@@ -239,7 +239,7 @@ int run_search(const std::vector<std::string>& args) {
     result.derived = search::derive_workload(workload, widths);
     result.derived.name = workload.name + (method == "wrpn" ? fmt::format("-wrpn{}", m) : std::string("-plain"));
     fs::create_directories(out);
-    write_workload_file(result.derived, fs::path(out) / "derived.yaml");
+    workloads::write_workload_file(result.derived, fs::path(out) / "derived.yaml");
     result.finished = true;
   } else {
     result = search::run_search(workload, data, source, config);
@@ -249,7 +249,7 @@ int run_search(const std::vector<std::string>& args) {
   reports::SimulationReport sim;
   sim.config = source.config;
   sim.source = config_path;
-  for (const Layer& layer : result.derived.layers) {
+  for (const workloads::Layer& layer : result.derived.layers) {
     sim.precisions.push_back(layer.has_weights() ? fmt::format("W{}A{}", layer.precision.weight_bits,
                                                                layer.precision.act_bits)
                                                  : "-");
@@ -270,4 +270,4 @@ int run_search(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-}  // namespace nce::cli
+}  // namespace nce::app

@@ -11,10 +11,10 @@
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/reports/simulation_report.hpp"
 #include "nce/sim/simulator.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/workload_file.hpp"
 
-namespace nce::cli {
+namespace nce::app {
 
 int run_simulate(const std::vector<std::string>& args) {
   std::string workload_name;
@@ -49,7 +49,7 @@ int run_simulate(const std::vector<std::string>& args) {
     return kExitOk;
   }
 
-  ConfigOverrides overrides;
+  cost_models::ConfigOverrides overrides;
   if (!array.empty()) {
     std::smatch match;
     if (!std::regex_match(array, match, std::regex(R"((\d+)x(\d+))"))) {
@@ -68,19 +68,19 @@ int run_simulate(const std::vector<std::string>& args) {
     overrides.emplace_back(set.substr(0, eq), set.substr(eq + 1));
   }
 
-  const AcceleratorConfig config = load_accelerator_config(config_path, overrides);
+  const cost_models::AcceleratorConfig config = cost_models::load_accelerator_config(config_path, overrides);
   sim::SimulationOptions sim_options;
   sim_options.pe_model = sim::pe_model_from_string(pe_model);
   sim_options.seed = seed;
-  const Workload workload = load_workload(workload_name);
+  const workloads::Workload workload = workloads::load_workload(workload_name);
   // Map every layer first so that a tile that fits no buffer is reported before any simulation.
-  (void)map_workload(workload, config);
+  (void)cost_models::map_workload(workload, config);
 
   reports::SimulationReport report;
   report.config = config;
   report.pe_model = std::string(sim::to_string(sim_options.pe_model));
   report.source = config_path.empty() ? "configs/default.yaml" : config_path;
-  for (const Layer& layer : workload.layers) {
+  for (const workloads::Layer& layer : workload.layers) {
     report.precisions.push_back(layer.has_weights() ? fmt::format("W{}A{}", layer.precision.weight_bits,
                                                                   layer.precision.act_bits)
                                                     : "-");
@@ -93,7 +93,7 @@ int run_simulate(const std::vector<std::string>& args) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   reports::write_simulation_report(out, report);
 
-  const LayerStats& t = report.stats.total;
+  const cost_models::LayerStats& t = report.stats.total;
   std::cout << fmt::format(
       "{} on {}x{} {}: {} cycles ({:.1f} us at {} MHz), utilization {:.3f}, energy {:.3f} uJ ({})\n",
       workload.name, config.rows, config.cols, to_string(config.dataflow), t.cycles, double(t.cycles) / config.clock_mhz,
@@ -105,4 +105,4 @@ int run_simulate(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-}  // namespace nce::cli
+}  // namespace nce::app

@@ -5,19 +5,19 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "nce/search/network.hpp"
-#include "nce/search/trainer.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/train/network.hpp"
+#include "nce/train/trainer.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/workload_file.hpp"
 #include "nce/workloads/zoo.hpp"
 
-namespace nce::cli {
+namespace nce::app {
 namespace {
 
 // A CIFAR zoo name trained on Fashion-MNIST means its 1x28x28 variant.
-Workload resolve_model(const std::string& model, const std::string& dataset) {
-  if (dataset == "fashion-mnist" && zoo::contains(model + "-fmnist")) return zoo::make(model + "-fmnist");
-  return load_workload(model);
+workloads::Workload resolve_model(const std::string& model, const std::string& dataset) {
+  if (dataset == "fashion-mnist" && workloads::zoo::contains(model + "-fmnist")) return workloads::zoo::make(model + "-fmnist");
+  return workloads::load_workload(model);
 }
 
 }  // namespace
@@ -32,7 +32,7 @@ int run_train(const std::vector<std::string>& args) {
   int train_limit = -1;
   int test_limit = -1;
   bool no_augment = false;
-  search::TrainConfig config;
+  train::TrainConfig config;
   po::options_description options;
   options.add_options()("model", po::value(&model)->required(), "zoo model name or workload file")(
       "dataset", po::value(&dataset)->default_value("fashion-mnist"), "fashion-mnist or cifar10")(
@@ -64,22 +64,22 @@ int run_train(const std::vector<std::string>& args) {
   if (config.batch < 2) throw UsageError("--batch must be at least 2");
   if (threads > 0) omp_set_num_threads(threads);
 
-  Workload workload = resolve_model(model, dataset);
+  workloads::Workload workload = resolve_model(model, dataset);
   const bool quantize = !(values.count("bits") && bits == 32);
   if (values.count("bits") && quantize) {
-    for (Layer& layer : workload.layers) {
-      if (layer.has_weights() && layer.precision == Precision{2, 2}) layer.precision = {bits, bits};
+    for (workloads::Layer& layer : workload.layers) {
+      if (layer.has_weights() && layer.precision == workloads::Precision{2, 2}) layer.precision = {bits, bits};
     }
   }
-  search::DatasetSplits data = search::load_dataset(dataset, data_dir);
-  const TensorShape input = workload.input;
+  train::DatasetSplits data = train::load_dataset(dataset, data_dir);
+  const workloads::TensorShape input = workload.input;
   if (input.channels != data.train.channels || input.height != data.train.height || input.width != data.train.width) {
-    throw InputError(fmt::format("model {} takes {}x{}x{} inputs but {} images are {}x{}x{}", workload.name,
+    throw core::InputError(fmt::format("model {} takes {}x{}x{} inputs but {} images are {}x{}x{}", workload.name,
                                  input.channels, input.height, input.width, dataset, data.train.channels,
                                  data.train.height, data.train.width));
   }
   if (workload.layers.empty() || workload.layers.back().out_channels != data.train.classes) {
-    throw InputError(fmt::format("model {}: the last layer must output {} classes", workload.name, data.train.classes));
+    throw core::InputError(fmt::format("model {}: the last layer must output {} classes", workload.name, data.train.classes));
   }
   data.train.truncate(train_limit);
   data.test.truncate(test_limit);
@@ -90,14 +90,14 @@ int run_train(const std::vector<std::string>& args) {
   config.progress = &std::cerr;
   config.description = quantize ? (values.count("bits") ? fmt::format("W{}A{} body", bits, bits) : "workload precisions")
                                 : "W32A32";
-  search::Network network(workload, config.seed, quantize);
+  train::Network network(workload, config.seed, quantize);
   std::cerr << fmt::format("training {} ({}) on {}: {} train / {} test images, {} epochs, batch {}, {} threads\n",
                            workload.name, config.description, dataset, data.train.size(), data.test.size(),
                            config.epochs, config.batch, omp_get_max_threads());
-  const search::TrainResult result = search::train(network, data, config);
+  const train::TrainResult result = train::train(network, data, config);
   std::cout << fmt::format("test accuracy {:.2f}% ({} images); results in {}/summary.json\n",
                            100.0 * result.test_accuracy, data.test.size(), out);
   return kExitOk;
 }
 
-}  // namespace nce::cli
+}  // namespace nce::app

@@ -12,9 +12,9 @@
 #include "cli.hpp"
 #include "nce/rtl/array_driver.hpp"
 #include "nce/rtl/random_tiles.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
-namespace nce::cli {
+namespace nce::app {
 namespace {
 
 struct ArraySize {
@@ -155,4 +155,4 @@ int run_verify_rtl(const std::vector<std::string>& args) {
   return mismatches == 0 ? kExitOk : kExitFailure;
 }
 
-}  // namespace nce::cli
+}  // namespace nce::app

@@ -5,24 +5,24 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/workload_file.hpp"
 #include "nce/workloads/zoo.hpp"
 
-namespace nce::cli {
+namespace nce::app {
 namespace {
 
-std::string shape_text(const TensorShape& s) { return fmt::format("{}x{}x{}", s.channels, s.height, s.width); }
+std::string shape_text(const workloads::TensorShape& s) { return fmt::format("{}x{}x{}", s.channels, s.height, s.width); }
 
-std::string kernel_text(const Layer& layer) {
-  if (layer.type == LayerType::add || (layer.type == LayerType::pool && layer.pool == PoolType::global_avg) ||
-      layer.type == LayerType::fc) {
+std::string kernel_text(const workloads::Layer& layer) {
+  if (layer.type == workloads::LayerType::add || (layer.type == workloads::LayerType::pool && layer.pool == workloads::PoolType::global_avg) ||
+      layer.type == workloads::LayerType::fc) {
     return "-";
   }
   return fmt::format("{}x{}/s{}/p{}", layer.kernel_h, layer.kernel_w, layer.stride, layer.padding);
 }
 
-std::string precision_text(const Layer& layer) {
+std::string precision_text(const workloads::Layer& layer) {
   if (!layer.has_weights()) return "-";
   return fmt::format("W{}A{}", layer.precision.weight_bits, layer.precision.act_bits);
 }
@@ -34,16 +34,16 @@ std::string human(std::int64_t value) {
   return std::to_string(value);
 }
 
-void print_table(const Workload& workload, const std::vector<LayerInfo>& infos) {
+void print_table(const workloads::Workload& workload, const std::vector<workloads::LayerInfo>& infos) {
   std::size_t name_width = 5;
-  for (const Layer& layer : workload.layers) name_width = std::max(name_width, layer.name.size());
+  for (const workloads::Layer& layer : workload.layers) name_width = std::max(name_width, layer.name.size());
   std::cout << fmt::format("{}: input {}, {} layers\n", workload.name, shape_text(workload.input),
                            workload.layers.size());
   std::cout << fmt::format("{:<{}}  {:<5} {:>12} {:>12} {:<12} {:<6} {:>14} {:>10}  {}\n", "layer", name_width, "type",
                            "input", "output", "kernel", "prec", "MACs", "params", "GEMM K x M x N");
   for (std::size_t i = 0; i < infos.size(); ++i) {
-    const Layer& layer = workload.layers[i];
-    const LayerInfo& info = infos[i];
+    const workloads::Layer& layer = workload.layers[i];
+    const workloads::LayerInfo& info = infos[i];
     const std::string gemm = layer.has_weights()
                                  ? fmt::format("{} x {} x {}{}", info.gemm.k, info.gemm.m, info.gemm.n,
                                                info.gemm.groups > 1 ? fmt::format(" (x{} groups)", info.gemm.groups) : "")
@@ -52,20 +52,20 @@ void print_table(const Workload& workload, const std::vector<LayerInfo>& infos) 
                              to_string(layer.type), shape_text(info.in), shape_text(info.out), kernel_text(layer),
                              precision_text(layer), info.macs, info.params, gemm);
   }
-  const WorkloadTotals sum = totals(infos);
+  const workloads::WorkloadTotals sum = totals(infos);
   std::cout << fmt::format("total: {} MACs ({}), {} params ({})\n", sum.macs, human(sum.macs), sum.params,
                            human(sum.params));
 }
 
-nlohmann::json shape_json(const TensorShape& s) {
+nlohmann::json shape_json(const workloads::TensorShape& s) {
   return {{"channels", s.channels}, {"height", s.height}, {"width", s.width}};
 }
 
-void print_json(const Workload& workload, const std::vector<LayerInfo>& infos) {
+void print_json(const workloads::Workload& workload, const std::vector<workloads::LayerInfo>& infos) {
   nlohmann::json layers = nlohmann::json::array();
   for (std::size_t i = 0; i < infos.size(); ++i) {
-    const Layer& layer = workload.layers[i];
-    const LayerInfo& info = infos[i];
+    const workloads::Layer& layer = workload.layers[i];
+    const workloads::LayerInfo& info = infos[i];
     nlohmann::json entry = {{"name", layer.name},
                             {"type", to_string(layer.type)},
                             {"inputs", layer.inputs},
@@ -79,14 +79,14 @@ void print_json(const Workload& workload, const std::vector<LayerInfo>& infos) {
       entry["searchable"] = layer.searchable;
       entry["gemm"] = {{"k", info.gemm.k}, {"m", info.gemm.m}, {"n", info.gemm.n}, {"groups", info.gemm.groups}};
     }
-    if (layer.type == LayerType::conv || layer.type == LayerType::pool) {
+    if (layer.type == workloads::LayerType::conv || layer.type == workloads::LayerType::pool) {
       entry["kernel"] = {layer.kernel_h, layer.kernel_w};
       entry["stride"] = layer.stride;
       entry["padding"] = layer.padding;
     }
     layers.push_back(std::move(entry));
   }
-  const WorkloadTotals sum = totals(infos);
+  const workloads::WorkloadTotals sum = totals(infos);
   const nlohmann::json out = {{"name", workload.name},
                               {"input", shape_json(workload.input)},
                               {"layers", layers},
@@ -95,11 +95,11 @@ void print_json(const Workload& workload, const std::vector<LayerInfo>& infos) {
   std::cout << out.dump(2) << "\n";
 }
 
-void print_csv(const Workload& workload, const std::vector<LayerInfo>& infos) {
+void print_csv(const workloads::Workload& workload, const std::vector<workloads::LayerInfo>& infos) {
   std::cout << "layer,type,in_c,in_h,in_w,out_c,out_h,out_w,weight_bits,act_bits,macs,params,gemm_k,gemm_m,gemm_n\n";
   for (std::size_t i = 0; i < infos.size(); ++i) {
-    const Layer& layer = workload.layers[i];
-    const LayerInfo& info = infos[i];
+    const workloads::Layer& layer = workload.layers[i];
+    const workloads::LayerInfo& info = infos[i];
     std::cout << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", layer.name, to_string(layer.type),
                              info.in.channels, info.in.height, info.in.width, info.out.channels, info.out.height,
                              info.out.width, layer.has_weights() ? layer.precision.weight_bits : 0,
@@ -122,8 +122,8 @@ int show(const std::vector<std::string>& args) {
   if (format != "table" && format != "json" && format != "csv") {
     throw UsageError(fmt::format("--format: unknown '{}' (expected table, json or csv)", format));
   }
-  const Workload workload = load_workload(source);
-  const std::vector<LayerInfo> infos = analyze(workload);
+  const workloads::Workload workload = workloads::load_workload(source);
+  const std::vector<workloads::LayerInfo> infos = analyze(workload);
   if (format == "json") {
     print_json(workload, infos);
   } else if (format == "csv") {
@@ -137,9 +137,9 @@ int show(const std::vector<std::string>& args) {
 int list(const std::vector<std::string>& args) {
   po::variables_map values;
   if (!parse("usage: nce workload list", {}, {}, args, values)) return kExitOk;
-  for (const std::string& name : zoo::names()) {
-    const Workload workload = zoo::make(name);
-    const WorkloadTotals sum = totals(analyze(workload));
+  for (const std::string& name : workloads::zoo::names()) {
+    const workloads::Workload workload = workloads::zoo::make(name);
+    const workloads::WorkloadTotals sum = totals(analyze(workload));
     std::cout << fmt::format("{:<18} input {:<9} {:>10} MACs {:>9} params\n", name, shape_text(workload.input),
                              human(sum.macs), human(sum.params));
   }
@@ -155,7 +155,7 @@ int export_workload(const std::vector<std::string>& args) {
   positionals.add("workload", 1);
   po::variables_map values;
   if (!parse("usage: nce workload export NAME|FILE --out FILE", options, positionals, args, values)) return kExitOk;
-  write_workload_file(load_workload(source), out);
+  workloads::write_workload_file(workloads::load_workload(source), out);
   std::cout << "wrote " << out << "\n";
   return kExitOk;
 }
@@ -178,4 +178,4 @@ int run_workload(const std::vector<std::string>& args) {
   throw UsageError(fmt::format("unknown subcommand '{}' (expected show, list or export)", args[0]));
 }
 
-}  // namespace nce::cli
+}  // namespace nce::app

@@ -9,8 +9,8 @@
 #include <iostream>
 #include <string>
 
-#include "nce/search/network.hpp"
-#include "nce/search/optimizers.hpp"
+#include "nce/train/network.hpp"
+#include "nce/train/optimizers.hpp"
 #include "nce/workloads/zoo.hpp"
 
 int main(int argc, char** argv) {
@@ -25,26 +25,26 @@ int main(int argc, char** argv) {
   const int steps = argc > 4 ? std::atoi(argv[4]) : 10;
   const int warmup = argc > 5 ? std::atoi(argv[5]) : 2;
   using namespace nce;
-  Workload workload = zoo::make(model);
-  const bool quantize = bits < search::kFullPrecisionBits;
+  workloads::Workload workload = workloads::zoo::make(model);
+  const bool quantize = bits < train::kFullPrecisionBits;
   if (quantize) {
-    for (Layer& layer : workload.layers) {
-      if (layer.has_weights() && layer.precision == Precision{2, 2}) layer.precision = {bits, bits};
+    for (workloads::Layer& layer : workload.layers) {
+      if (layer.has_weights() && layer.precision == workloads::Precision{2, 2}) layer.precision = {bits, bits};
     }
   }
-  search::Network net(workload, 1, quantize);
-  search::Sgd sgd(net.parameters(), 0.9, 4e-4);
-  search::Rng rng(2);
-  search::Tensor images(batch, workload.input.channels, workload.input.height, workload.input.width);
+  train::Network net(workload, 1, quantize);
+  train::Sgd sgd(net.parameters(), 0.9, 4e-4);
+  train::Rng rng(2);
+  train::Tensor images(batch, workload.input.channels, workload.input.height, workload.input.width);
   for (float& v : images.data) v = float(rng.normal());
   std::vector<std::int32_t> labels(static_cast<std::size_t>(batch));
   for (auto& l : labels) l = std::int32_t(rng.below(10));
-  search::Tensor dlogits;
+  train::Tensor dlogits;
   double seconds = 0.0;
   for (int step = 0; step < warmup + steps; ++step) {
     const auto start = std::chrono::steady_clock::now();
     net.zero_grad();
-    search::softmax_cross_entropy(net.forward(images, true), labels, dlogits);
+    train::softmax_cross_entropy(net.forward(images, true), labels, dlogits);
     net.backward(dlogits);
     sgd.step(0.01);
     net.after_step();

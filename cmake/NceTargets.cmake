@@ -14,16 +14,22 @@ function(nce_fast_code target)
   endif()
 endfunction()
 
-# nce_add_library(<folder-name> SOURCES ... [DEPS ...]) creates target nce_<name>, alias
-# nce::<name>, public headers under <folder>/include/nce/<name>/.
+# nce_add_library(<folder-name> SOURCES ... [DEPS ...]) creates the static library
+# nce_<name>_objects and the target nce::<name> that everyone links: an interface target that
+# links the archive whole. Implementations of an extension point register themselves by name at
+# static initialisation (core/include/nce/core/registry.hpp) from files nothing else references;
+# a plain static link would drop those objects, and with them the registrations. Public headers
+# live under <folder>/include/nce/<name>/.
 function(nce_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
-  add_library(nce_${name} STATIC ${ARG_SOURCES})
+  add_library(nce_${name}_objects STATIC ${ARG_SOURCES})
+  target_include_directories(nce_${name}_objects PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  target_link_libraries(nce_${name}_objects PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  nce_strict_warnings(nce_${name}_objects)
+  nce_fast_code(nce_${name}_objects)
+  add_library(nce_${name} INTERFACE)
+  target_link_libraries(nce_${name} INTERFACE "$<LINK_LIBRARY:WHOLE_ARCHIVE,nce_${name}_objects>")
   add_library(nce::${name} ALIAS nce_${name})
-  target_include_directories(nce_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
-  target_link_libraries(nce_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
-  nce_strict_warnings(nce_${name})
-  nce_fast_code(nce_${name})
 endfunction()
 
 # nce_add_test(<name> SOURCES ... DEPS ... [LABELS ...]) creates one GoogleTest binary and

@@ -10,14 +10,14 @@
 #include <set>
 #include <sstream>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 namespace {
 
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("cannot read config file '{}'", path.string()));
+  if (!in) throw core::InputError(fmt::format("cannot read config file '{}'", path.string()));
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
@@ -34,19 +34,19 @@ class FieldReader {
     try {
       return node.as<T>();
     } catch (const YAML::Exception&) {
-      throw InputError(fmt::format("{}: {} must be {}, got '{}'", source_, path, kind<T>(), text(node)));
+      throw core::InputError(fmt::format("{}: {} must be {}, got '{}'", source_, path, kind<T>(), text(node)));
     }
   }
 
   void check_keys(const YAML::Node& node, const std::string& path, const std::set<std::string>& allowed) const {
     if (!node) return;
-    if (!node.IsMap()) throw InputError(fmt::format("{}: {} must be a mapping", source_, path.empty() ? "config" : path));
+    if (!node.IsMap()) throw core::InputError(fmt::format("{}: {} must be a mapping", source_, path.empty() ? "config" : path));
     for (const auto& entry : node) {
       const std::string key = entry.first.as<std::string>();
       if (!allowed.contains(key)) {
         std::string known;
         for (const std::string& k : allowed) known += (known.empty() ? "" : ", ") + k;
-        throw InputError(fmt::format("{}: unknown field '{}{}' (known: {})", source_, path.empty() ? "" : path + ".",
+        throw core::InputError(fmt::format("{}: unknown field '{}{}' (known: {})", source_, path.empty() ? "" : path + ".",
                                      key, known));
       }
     }
@@ -76,11 +76,11 @@ void set_path(YAML::Node root, const std::string& path, const std::string& value
   std::vector<std::string> parts;
   std::stringstream stream(path);
   for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
-  if (parts.empty() || path.empty()) throw InputError("empty config override key");
+  if (parts.empty() || path.empty()) throw core::InputError("empty config override key");
   std::vector<YAML::Node> chain{root};
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     YAML::Node next = chain.back()[parts[i]];
-    if (next && !next.IsMap()) throw InputError(fmt::format("config override '{}': '{}' is not a section", path, parts[i]));
+    if (next && !next.IsMap()) throw core::InputError(fmt::format("config override '{}': '{}' is not a section", path, parts[i]));
     chain.push_back(next);
   }
   chain.back()[parts.back()] = YAML::Load(value);
@@ -91,7 +91,7 @@ std::filesystem::path preset_file(const std::string& name, const std::filesystem
     const std::filesystem::path candidate = dir / (name + ".yaml");
     if (std::filesystem::exists(candidate)) return candidate;
   }
-  throw InputError(fmt::format("unknown energy preset '{}' (looked for energy/{}.yaml next to the config and in {})",
+  throw core::InputError(fmt::format("unknown energy preset '{}' (looked for energy/{}.yaml next to the config and in {})",
                                name, name, (default_config_dir() / "energy").string()));
 }
 
@@ -102,7 +102,7 @@ BufferConfig read_buffer(const FieldReader& r, const YAML::Node& node, const std
     const double kib = r.get<double>(node["capacity_kib"], path + ".capacity_kib", 0);
     const double bytes = kib * 1024.0;
     if (!(kib > 0) || bytes != std::floor(bytes) || bytes > 1e15) {
-      throw InputError(fmt::format("{}: {}.capacity_kib must be a positive whole number of bytes, got {}", r.source(),
+      throw core::InputError(fmt::format("{}: {}.capacity_kib must be a positive whole number of bytes, got {}", r.source(),
                                    path, node["capacity_kib"].Scalar()));
     }
     b.capacity_bytes = static_cast<std::int64_t>(bytes);
@@ -113,7 +113,7 @@ BufferConfig read_buffer(const FieldReader& r, const YAML::Node& node, const std
     } else {
       b.word_bits = r.get<int>(node["word_bits"], path + ".word_bits", 0);
       if (b.word_bits <= 0) {
-        throw InputError(fmt::format("{}: {}.word_bits must be positive or 'auto', got {}", r.source(), path, b.word_bits));
+        throw core::InputError(fmt::format("{}: {}.word_bits must be positive or 'auto', got {}", r.source(), path, b.word_bits));
       }
     }
   }
@@ -154,7 +154,7 @@ AcceleratorConfig from_node(YAML::Node root, const std::string& source, const Co
     try {
       preset = YAML::LoadFile(file.string());
     } catch (const YAML::Exception& error) {
-      throw InputError(fmt::format("{}: {}", file.string(), error.what()));
+      throw core::InputError(fmt::format("{}: {}", file.string(), error.what()));
     }
     root["energy"] = preset;
   }
@@ -177,8 +177,8 @@ AcceleratorConfig from_node(YAML::Node root, const std::string& source, const Co
       const std::string text = r.get<std::string>(array["dataflow"], "array.dataflow", "ws");
       try {
         c.dataflow = dataflow_from_string(text);
-      } catch (const InputError& error) {
-        throw InputError(fmt::format("{}: array.dataflow: {}", source, error.what()));
+      } catch (const core::InputError& error) {
+        throw core::InputError(fmt::format("{}: array.dataflow: {}", source, error.what()));
       }
     }
   }
@@ -199,8 +199,8 @@ AcceleratorConfig from_node(YAML::Node root, const std::string& source, const Co
   if (root["energy"]) c.energy = read_energy(r, root["energy"], c.energy);
   try {
     validate(c);
-  } catch (const InputError& error) {
-    throw InputError(fmt::format("{}: {}", source, error.what()));
+  } catch (const core::InputError& error) {
+    throw core::InputError(fmt::format("{}: {}", source, error.what()));
   }
   return c;
 }
@@ -219,7 +219,7 @@ std::string_view to_string(Dataflow dataflow) { return dataflow == Dataflow::wei
 Dataflow dataflow_from_string(std::string_view text) {
   if (text == "ws" || text == "weight_stationary") return Dataflow::weight_stationary;
   if (text == "os" || text == "output_stationary") return Dataflow::output_stationary;
-  throw InputError(fmt::format("unknown dataflow '{}' (expected ws or os)", text));
+  throw core::InputError(fmt::format("unknown dataflow '{}' (expected ws or os)", text));
 }
 
 int effective_word_bits(const AcceleratorConfig& config, const BufferConfig& buffer) {
@@ -231,34 +231,34 @@ int effective_word_bits(const AcceleratorConfig& config, const BufferConfig& buf
 
 void validate(const AcceleratorConfig& c) {
   auto positive = [](const char* field, double value) {
-    if (!(value > 0)) throw InputError(fmt::format("{} must be positive, got {}", field, value));
+    if (!(value > 0)) throw core::InputError(fmt::format("{} must be positive, got {}", field, value));
   };
   positive("array.rows", c.rows);
   positive("array.cols", c.cols);
   if (c.rows > 4096 || c.cols > 4096) {
-    throw InputError(fmt::format("array.rows/cols must be at most 4096, got {}x{}", c.rows, c.cols));
+    throw core::InputError(fmt::format("array.rows/cols must be at most 4096, got {}x{}", c.rows, c.cols));
   }
   if (c.accumulator_bits < 4 || c.accumulator_bits > 32) {
-    throw InputError(fmt::format("array.accumulator_bits must be in [4, 32], got {}", c.accumulator_bits));
+    throw core::InputError(fmt::format("array.accumulator_bits must be in [4, 32], got {}", c.accumulator_bits));
   }
   // A WS column sums `rows` products of magnitude up to 6 (-2 x 3); the accumulator must hold
   // that without wrapping (rtl/mac_array.sv: AccWidth >= ceil(log2(Rows * 6)) + 1).
   if (c.dataflow == Dataflow::weight_stationary &&
       std::int64_t{c.rows} * 6 > (std::int64_t{1} << (c.accumulator_bits - 1)) - 1) {
-    throw InputError(fmt::format("array.accumulator_bits = {} cannot hold a column sum of {} rows x 6",
+    throw core::InputError(fmt::format("array.accumulator_bits = {} cannot hold a column sum of {} rows x 6",
                                  c.accumulator_bits, c.rows));
   }
   positive("clock_mhz", c.clock_mhz);
   for (const auto& [name, b] : {std::pair{"ifmap", &c.ifmap}, {"weight", &c.weight}, {"ofmap", &c.ofmap}}) {
     if (b->capacity_bytes <= 0) {
-      throw InputError(fmt::format("buffers.{}.capacity_kib must be positive, got {}", name, double(b->capacity_bytes) / 1024));
+      throw core::InputError(fmt::format("buffers.{}.capacity_kib must be positive, got {}", name, double(b->capacity_bytes) / 1024));
     }
-    if (b->word_bits < 0) throw InputError(fmt::format("buffers.{}.word_bits must be positive or auto", name));
-    if (b->ports <= 0) throw InputError(fmt::format("buffers.{}.ports must be positive, got {}", name, b->ports));
+    if (b->word_bits < 0) throw core::InputError(fmt::format("buffers.{}.word_bits must be positive or auto", name));
+    if (b->ports <= 0) throw core::InputError(fmt::format("buffers.{}.ports must be positive, got {}", name, b->ports));
   }
   positive("dram.bytes_per_cycle", c.dram.bytes_per_cycle);
   if (c.dram.latency_cycles < 0) {
-    throw InputError(fmt::format("dram.latency_cycles must be >= 0, got {}", c.dram.latency_cycles));
+    throw core::InputError(fmt::format("dram.latency_cycles must be >= 0, got {}", c.dram.latency_cycles));
   }
   const EnergyTable& e = c.energy;
   for (const auto& [field, value] :
@@ -266,7 +266,7 @@ void validate(const AcceleratorConfig& c) {
         {"energy.register_pj_per_bit", e.register_pj_per_bit}, {"energy.sram_reference_pj_per_bit", e.sram_reference_pj_per_bit},
         {"energy.dram_pj_per_byte", e.dram_pj_per_byte}, {"energy.leakage_pj_per_pe_cycle", e.leakage_pj_per_pe_cycle},
         {"energy.leakage_pj_per_kib_cycle", e.leakage_pj_per_kib_cycle}}) {
-    if (!(value >= 0)) throw InputError(fmt::format("{} must be >= 0, got {}", field, value));
+    if (!(value >= 0)) throw core::InputError(fmt::format("{} must be >= 0, got {}", field, value));
   }
   positive("energy.sram_reference_kib", e.sram_reference_kib);
 }
@@ -282,12 +282,12 @@ AcceleratorConfig accelerator_config_from_yaml(const std::string& text, const st
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& error) {
-    throw InputError(fmt::format("{}: {}", source_name, error.what()));
+    throw core::InputError(fmt::format("{}: {}", source_name, error.what()));
   }
   try {
     return from_node(root, source_name, overrides, preset_dir);
   } catch (const YAML::Exception& error) {
-    throw InputError(fmt::format("{}: {}", source_name, error.what()));
+    throw core::InputError(fmt::format("{}: {}", source_name, error.what()));
   }
 }
 
@@ -304,7 +304,7 @@ AcceleratorConfig accelerator_config_from_scalesim(const std::string& text, cons
     line = trim(line.substr(0, line.find('#')));
     if (line.empty() || line.front() == '[') continue;
     const auto sep = line.find_first_of(":=");
-    if (sep == std::string::npos) throw InputError(fmt::format("{}:{}: expected 'Key : value'", source_name, line_no));
+    if (sep == std::string::npos) throw core::InputError(fmt::format("{}:{}: expected 'Key : value'", source_name, line_no));
     const std::string key = trim(line.substr(0, sep));
     const std::string value = trim(line.substr(sep + 1));
     static const std::map<std::string, std::string> kKeys = {
@@ -315,7 +315,7 @@ AcceleratorConfig accelerator_config_from_scalesim(const std::string& text, cons
     const auto it = kKeys.find(key);
     if (it == kKeys.end()) continue;
     if (key == "Dataflow" && value == "is") {
-      throw InputError(fmt::format("{}:{}: Dataflow 'is' (input stationary) is not supported; use ws or os",
+      throw core::InputError(fmt::format("{}:{}: Dataflow 'is' (input stationary) is not supported; use ws or os",
                                    source_name, line_no));
     }
     set_path(root, it->second, value);
@@ -365,4 +365,4 @@ std::string accelerator_config_to_yaml(const AcceleratorConfig& c) {
   return std::string(out.c_str()) + "\n";
 }
 
-}  // namespace nce
+}  // namespace nce::cost_models

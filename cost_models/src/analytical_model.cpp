@@ -4,9 +4,10 @@
 #include "nce/cost_models/analytical_model.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
-namespace nce {
+namespace nce::cost_models {
 namespace {
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
@@ -255,9 +256,24 @@ LayerStats analytical_layer_stats(const LayerSchedule& s, const AcceleratorConfi
   return stats;
 }
 
-LayerStats AnalyticalCostModel::evaluate(const Layer& layer, const LayerInfo& info,
-                                         const AcceleratorConfig& config) const {
-  return analytical_layer_stats(map_layer(layer, info, config), config);
-}
+namespace {
 
-}  // namespace nce
+class AnalyticalCostModel final : public CostModel {
+ public:
+  std::string name() const override { return "analytical"; }
+  // Bump with any change of the formulas (or of the SystemC timing they mirror): cached cost
+  // tables of an older version are then never reused.
+  std::string version() const override { return "1"; }
+  LayerStats evaluate(const workloads::Layer& layer, const workloads::LayerInfo& info,
+                      const AcceleratorConfig& config) const override {
+    return analytical_layer_stats(map_layer(layer, info, config), config);
+  }
+};
+
+const bool registered =
+    CostModelRegistry::add("analytical", "closed-form evaluation of the schedule, equal to the SystemC model",
+                           [](const CostModelOptions&) { return std::make_unique<AnalyticalCostModel>(); });
+
+}  // namespace
+
+}  // namespace nce::cost_models

@@ -7,28 +7,17 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/atomic_file.hpp"
+#include "nce/core/input_error.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 namespace {
-
-std::pair<Layer, LayerInfo> variant_of(const Workload& workload, const std::vector<LayerInfo>& infos, std::size_t index,
-                                       int in_channels, int out_channels) {
-  Layer layer = workload.layers.at(index);
-  const TensorShape in = infos.at(index).in;
-  layer.inputs.clear();
-  layer.input_shape = TensorShape{in_channels, in.height, in.width};
-  if (layer.has_weights()) layer.out_channels = out_channels;
-  const Workload single{workload.name, *layer.input_shape, {layer}};
-  LayerInfo info = analyze(single).front();
-  return {std::move(layer), info};
-}
 
 std::filesystem::path cache_file(const std::filesystem::path& dir, const std::string& key) {
   const auto crc = crc32(0L, reinterpret_cast<const Bytef*>(key.data()), uInt(key.size()));
@@ -42,7 +31,8 @@ struct Job {
   std::string key;
   int in = 0;
   int out = 0;
-  std::size_t layer = 0;
+  workloads::Precision precision;
+  std::size_t spec = 0;
   CostEntry entry;
   bool done = false;
 };
@@ -70,19 +60,12 @@ void store_cache(const std::filesystem::path& file, const std::string& key,
   for (const auto& [cell, e] : entries) {
     json["entries"][cell] = {{"macs", e.macs}, {"params", e.params}, {"cycles", e.cycles}, {"energy_pj", e.energy_pj}};
   }
-  // Write-then-rename: a concurrent reader sees the old or the new file, never half of one.
-  const std::filesystem::path partial = file.string() + fmt::format(".{}.partial", std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  {
-    std::ofstream out(partial);
-    if (!out) throw InputError(fmt::format("{}: cannot write the cost-table cache", file.string()));
-    out << json.dump() << "\n";
-  }
-  std::filesystem::rename(partial, file);
+  core::write_file_atomically(file, json.dump() + "\n");
 }
 
 // The key with the config already rendered: emitting the YAML per cell took ~80% of building
 // an analytical table, so build_cost_table renders it once.
-std::string cache_key(const Layer& layer, const LayerInfo& info, const CostModel& model, const std::string& config_yaml) {
+std::string cache_key(const workloads::Layer& layer, const workloads::LayerInfo& info, const CostModel& model, const std::string& config_yaml) {
   // Everything the cost can depend on except the two channel counts, which index the entries.
   return fmt::format(
       "model={}/{}\nlayer type={} kernel={}x{} stride={} padding={} groups={} bits=W{}A{} input={}x{} pool={}\n"
@@ -109,7 +92,7 @@ CostMetric cost_metric_from_string(std::string_view text) {
   if (text == "params") return CostMetric::params;
   if (text == "cycles" || text == "latency") return CostMetric::cycles;
   if (text == "energy") return CostMetric::energy;
-  throw InputError(fmt::format("unknown cost metric '{}' (expected flops, params, latency or energy)", text));
+  throw core::InputError(fmt::format("unknown cost metric '{}' (expected flops, params, latency or energy)", text));
 }
 
 double CostEntry::metric(CostMetric which) const {
@@ -122,70 +105,81 @@ double CostEntry::metric(CostMetric which) const {
   return 0;
 }
 
-LayerStats ShapeCostModel::evaluate(const Layer& layer, const LayerInfo& info, const AcceleratorConfig&) const {
-  LayerStats stats;
-  stats.layer = layer.name;
-  stats.type = std::string(to_string(layer.type));
-  stats.macs = info.macs;
-  return stats;
+LayerTableSpec layer_table_spec(const workloads::Workload& workload, const std::vector<workloads::LayerInfo>& infos,
+                                std::size_t layer, std::vector<int> in_widths, std::vector<int> out_widths,
+                                std::vector<workloads::Precision> precisions) {
+  LayerTableSpec spec;
+  spec.name = workload.layers.at(layer).name;
+  spec.layer = layer;
+  spec.geometry = workload.layers[layer];
+  spec.geometry.inputs.clear();
+  spec.geometry.input_shape = infos.at(layer).in;
+  spec.in_widths = std::move(in_widths);
+  spec.out_widths = std::move(out_widths);
+  spec.precisions = std::move(precisions);
+  return spec;
 }
 
-std::vector<CostTerm> CostTable::terms(const WidthBinding& binding, CostMetric metric) const {
-  std::vector<CostTerm> out;
-  for (const LayerCostTable& table : layers) {
-    CostTerm term;
-    term.layer = table.layer;
-    term.in_decision = binding.in_decision.at(table.layer);
-    term.out_decision = binding.out_decision.at(table.layer);
-    term.table.resize(Eigen::Index(table.in_widths.size()), Eigen::Index(table.out_widths.size()));
-    for (std::size_t i = 0; i < table.in_widths.size(); ++i) {
-      for (std::size_t j = 0; j < table.out_widths.size(); ++j) {
-        term.table(Eigen::Index(i), Eigen::Index(j)) = table.at(i, j).metric(metric);
-      }
-    }
-    out.push_back(std::move(term));
-  }
-  return out;
+std::pair<workloads::Layer, workloads::LayerInfo> layer_variant(const LayerTableSpec& spec, int in_channels,
+                                                                int out_channels, workloads::Precision precision) {
+  workloads::Layer layer = spec.geometry;
+  const workloads::TensorShape in = spec.geometry.input_shape.value_or(workloads::TensorShape{});
+  layer.input_shape = workloads::TensorShape{in_channels, in.height, in.width};
+  if (layer.has_weights()) layer.out_channels = out_channels;
+  layer.precision = precision;
+  const workloads::Workload single{spec.name, *layer.input_shape, {layer}};
+  workloads::LayerInfo info = analyze(single).front();
+  return {std::move(layer), info};
 }
 
-std::pair<Layer, LayerInfo> layer_variant(const Workload& workload, std::size_t layer, int in_channels,
-                                          int out_channels) {
-  return variant_of(workload, analyze(workload), layer, in_channels, out_channels);
-}
-
-std::string cost_cache_key(const Layer& layer, const LayerInfo& info, const CostModel& model,
+std::string cost_cache_key(const workloads::Layer& layer, const workloads::LayerInfo& info, const CostModel& model,
                            const AcceleratorConfig& config) {
   return cache_key(layer, info, model, accelerator_config_to_yaml(config));
 }
 
-CostTable build_cost_table(const Workload& workload, const WidthBinding& binding, const CostModel& model,
+std::filesystem::path default_cost_cache_dir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::filesystem::path(xdg) / "nce" / "cost-tables";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::filesystem::path(home) / ".cache" / "nce" / "cost-tables";
+  }
+  return std::filesystem::temp_directory_path() / "nce-cost-tables";
+}
+
+CostTable build_cost_table(const std::string& workload_name, std::vector<LayerTableSpec> specs, const CostModel& model,
                            const AcceleratorConfig& config, const std::optional<std::filesystem::path>& cache_dir,
                            CostTableBuildStats* stats) {
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<LayerInfo> infos = analyze(workload);
-  CostTable table{workload.name, model.name(), config.name, {}};
+  CostTable table{workload_name, model.name(), config.name, {}, {}};
   const std::string config_yaml = accelerator_config_to_yaml(config);
 
   // 1. The cells of every table, and the distinct layer variants behind them.
   std::vector<Job> jobs;
   std::map<std::tuple<std::string, int, int>, std::size_t> job_of;
   std::vector<std::vector<std::size_t>> cell_jobs;
-  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
-    if (!workload.layers[i].has_weights()) continue;
+  for (std::size_t s = 0; s < specs.size(); ++s) {
+    LayerTableSpec& spec = specs[s];
+    if (spec.precisions.empty()) spec.precisions = {spec.geometry.precision};
+    if (spec.in_widths.empty() || spec.out_widths.empty()) {
+      throw core::InputError(fmt::format("cost table of '{}': no width candidates", spec.name));
+    }
     LayerCostTable layer_table;
-    layer_table.layer = i;
-    layer_table.name = workload.layers[i].name;
-    const int in_d = binding.in_decision.at(i), out_d = binding.out_decision.at(i);
-    layer_table.in_widths = in_d < 0 ? std::vector<int>{infos[i].in.channels} : binding.decisions[in_d].widths;
-    layer_table.out_widths = out_d < 0 ? std::vector<int>{infos[i].out.channels} : binding.decisions[out_d].widths;
+    layer_table.name = spec.name;
+    layer_table.layer = spec.layer;
+    layer_table.in_widths = spec.in_widths;
+    layer_table.out_widths = spec.out_widths;
+    layer_table.precisions = spec.precisions;
     std::vector<std::size_t> cells;
-    for (int in : layer_table.in_widths) {
-      for (int out : layer_table.out_widths) {
-        const auto [variant, info] = variant_of(workload, infos, i, in, out);
-        const std::string key = cache_key(variant, info, model, config_yaml);
-        auto [it, fresh] = job_of.try_emplace({key, in, out}, jobs.size());
-        if (fresh) jobs.push_back({key, in, out, i, {}, false});
-        cells.push_back(it->second);
+    for (const workloads::Precision& precision : spec.precisions) {
+      for (int in : spec.in_widths) {
+        for (int out : spec.out_widths) {
+          const auto [variant, info] = layer_variant(spec, in, out, precision);
+          const std::string key = cache_key(variant, info, model, config_yaml);
+          auto [it, fresh] = job_of.try_emplace({key, in, out}, jobs.size());
+          if (fresh) jobs.push_back({key, in, out, precision, s, {}, false});
+          cells.push_back(it->second);
+        }
       }
     }
     cell_jobs.push_back(std::move(cells));
@@ -222,15 +216,15 @@ CostTable build_cost_table(const Workload& workload, const WidthBinding& binding
     for (std::size_t p = next++; p < pending.size(); p = next++) {
       Job& job = jobs[pending[p]];
       try {
-        const auto [variant, info] = variant_of(workload, infos, job.layer, job.in, job.out);
+        const auto [variant, info] = layer_variant(specs[job.spec], job.in, job.out, job.precision);
         const LayerStats s = model.evaluate(variant, info, config);
         job.entry = CostEntry{info.macs, info.params, s.cycles, s.energy.total()};
         job.done = true;
       } catch (const std::exception& error) {
         std::lock_guard lock(error_mutex);
         if (first_error.empty()) {
-          first_error = fmt::format("layer '{}' at {}x{} channels: {}", workload.layers[job.layer].name, job.in,
-                                    job.out, error.what());
+          first_error = fmt::format("layer '{}' at {}x{} channels: {}", specs[job.spec].name, job.in, job.out,
+                                    error.what());
         }
       }
     }
@@ -240,7 +234,7 @@ CostTable build_cost_table(const Workload& workload, const WidthBinding& binding
     for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
     worker();
   }
-  if (!first_error.empty()) throw InputError(first_error);
+  if (!first_error.empty()) throw core::InputError(first_error);
 
   // 4. Extend the cache with what was evaluated.
   if (cache_dir && !pending.empty()) {
@@ -259,6 +253,7 @@ CostTable build_cost_table(const Workload& workload, const WidthBinding& binding
     for (std::size_t job : cell_jobs[t]) table.layers[t].entries.push_back(jobs[job].entry);
     entries += std::int64_t(cell_jobs[t].size());
   }
+  table.specs = std::move(specs);
   if (stats != nullptr) {
     stats->entries = entries;
     stats->evaluated = std::int64_t(pending.size());
@@ -269,4 +264,4 @@ CostTable build_cost_table(const Workload& workload, const WidthBinding& binding
   return table;
 }
 
-}  // namespace nce
+}  // namespace nce::cost_models

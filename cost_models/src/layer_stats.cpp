@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-namespace nce {
+namespace nce::cost_models {
 
 double multiplier_pj(const EnergyTable& table, int weight_bits, int act_bits) {
   // A multiplier's energy grows with the product of its operand widths (ENERGY.md, "Scaling").
@@ -97,4 +97,4 @@ WorkloadStats summarize(std::string workload, std::vector<LayerStats> layers) {
   return w;
 }
 
-}  // namespace nce
+}  // namespace nce::cost_models

@@ -6,10 +6,10 @@
 #include <tuple>
 
 #include "nce/cost_models/schedule.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/reference_model.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 namespace {
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
@@ -75,7 +75,7 @@ std::int64_t dram_occupancy_cycles(std::int64_t bytes, const DramConfig& dram) {
   return static_cast<std::int64_t>(std::ceil(static_cast<double>(bytes) / dram.bytes_per_cycle));
 }
 
-LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const AcceleratorConfig& config) {
+LayerSchedule map_layer(const workloads::Layer& layer, const workloads::LayerInfo& info, const AcceleratorConfig& config) {
   LayerSchedule s;
   s.layer = layer.name;
   s.type = layer.type;
@@ -87,7 +87,7 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
                !(config.offload_wide_layers && (layer.precision.weight_bits > 2 || layer.precision.act_bits > 2));
   if (!s.on_array) return s;
 
-  if (layer.type == LayerType::fc) {
+  if (layer.type == workloads::LayerType::fc) {
     s.in = {static_cast<int>(info.in.elements()), 1, 1};
     s.out = {layer.out_channels, 1, 1};
   } else {
@@ -103,8 +103,8 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
   s.gemm = info.gemm;
   s.weight_bits = layer.precision.weight_bits;
   s.act_bits = layer.precision.act_bits;
-  s.weight_digits = ref::weight_digit_count(s.weight_bits);
-  s.act_digits = ref::activation_digit_count(s.act_bits);
+  s.weight_digits = workloads::ref::weight_digit_count(s.weight_bits);
+  s.act_digits = workloads::ref::activation_digit_count(s.act_bits);
   s.passes = s.weight_digits * s.act_digits;
 
   const std::int64_t k = s.gemm.k;
@@ -131,7 +131,7 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
   if (k * m_blocks.front() * weight_store_bits > weight_slot_bits) {
     const std::int64_t fit = weight_slot_bits / (k * weight_store_bits);
     if (fit < 1) {
-      throw InputError(fmt::format(
+      throw core::InputError(fmt::format(
           "layer '{}': one column of weights (K = {} at {} bits on chip) needs {} bytes, but half of "
           "buffers.weight.capacity_kib holds {} bytes",
           s.layer, k, weight_store_bits, bits_to_bytes(k * weight_store_bits), weight_slot_bits / 8));
@@ -150,14 +150,14 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
   auto ofmap_fits = [&](int m, int h) { return std::int64_t{m} * h * s.out.width * kOutputBits <= ofmap_slot_bits; };
   if (!ifmap_fits(1)) {
     const int rows = s.gathered_rows ? s.kernel_h : std::min(s.in.height, s.kernel_h);
-    throw InputError(fmt::format(
+    throw core::InputError(fmt::format(
         "layer '{}': one output row needs {} input rows x {} x {} channels = {} bytes on chip, but half of "
         "buffers.ifmap.capacity_kib holds {} bytes",
         s.layer, rows, s.in.width, cg, bits_to_bytes(std::int64_t{cg} * rows * s.in.width * act_store_bits),
         ifmap_slot_bits / 8));
   }
   if (!ofmap_fits(1, 1)) {
-    throw InputError(fmt::format(
+    throw core::InputError(fmt::format(
         "layer '{}': one output row of one channel ({} x 32-bit sums) does not fit half of "
         "buffers.ofmap.capacity_kib ({} bytes)",
         s.layer, s.out.width, ofmap_slot_bits / 8));
@@ -207,7 +207,7 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
     }
   }
   if (best.m_block == 0) {
-    throw InputError(fmt::format(
+    throw core::InputError(fmt::format(
         "layer '{}': no tile of {} output channels fits buffers.ofmap.capacity_kib with one output row",
         s.layer, std::min(m_blocks.front(), mg)));
   }
@@ -273,8 +273,8 @@ LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const Acceler
   return s;
 }
 
-std::vector<LayerSchedule> map_workload(const Workload& workload, const AcceleratorConfig& config) {
-  const std::vector<LayerInfo> infos = analyze(workload);
+std::vector<LayerSchedule> map_workload(const workloads::Workload& workload, const AcceleratorConfig& config) {
+  const std::vector<workloads::LayerInfo> infos = analyze(workload);
   std::vector<LayerSchedule> schedules;
   schedules.reserve(infos.size());
   for (std::size_t i = 0; i < infos.size(); ++i) schedules.push_back(map_layer(workload.layers[i], infos[i], config));
@@ -325,4 +325,4 @@ void for_each_fold(const LayerSchedule& s, const ScheduleStep& step, const std::
   }
 }
 
-}  // namespace nce
+}  // namespace nce::cost_models

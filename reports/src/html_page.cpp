@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
 namespace nce::reports {
 namespace {
@@ -144,10 +144,10 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   const std::filesystem::path partial = path.string() + ".partial";
   {
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(fmt::format("{}: cannot open for writing", partial.string()));
+    if (!out) throw core::InputError(fmt::format("{}: cannot open for writing", partial.string()));
     out << content;
     out.flush();
-    if (!out) throw InputError(fmt::format("{}: write failed", partial.string()));
+    if (!out) throw core::InputError(fmt::format("{}: write failed", partial.string()));
   }
   std::filesystem::rename(partial, path);
 }

@@ -10,26 +10,26 @@ namespace {
 std::string num(double value, int digits = 4) { return fmt::format("{:.{}f}", value, digits); }
 std::string num(std::int64_t value) { return std::to_string(value); }
 
-std::string array_text(const AcceleratorConfig& c) { return fmt::format("{}x{}", c.rows, c.cols); }
+std::string array_text(const cost_models::AcceleratorConfig& c) { return fmt::format("{}x{}", c.rows, c.cols); }
 
-double accumulator_share(const EnergyBreakdown& e) {
+double accumulator_share(const cost_models::EnergyBreakdown& e) {
   const double pe = e.multiplier_pj + e.accumulator_pj + e.register_pj;
   return pe == 0 ? 0.0 : e.accumulator_pj / pe;
 }
 
 struct EnergyColumn {
   const char* name;
-  double EnergyBreakdown::*field;
+  double cost_models::EnergyBreakdown::*field;
 };
 constexpr EnergyColumn kEnergyColumns[] = {
-    {"multiplier", &EnergyBreakdown::multiplier_pj},   {"accumulator", &EnergyBreakdown::accumulator_pj},
-    {"register", &EnergyBreakdown::register_pj},       {"output_adder", &EnergyBreakdown::output_adder_pj},
-    {"sram_ifmap", &EnergyBreakdown::sram_ifmap_pj},   {"sram_weight", &EnergyBreakdown::sram_weight_pj},
-    {"sram_ofmap", &EnergyBreakdown::sram_ofmap_pj},   {"dram", &EnergyBreakdown::dram_pj},
-    {"leakage", &EnergyBreakdown::leakage_pj},
+    {"multiplier", &cost_models::EnergyBreakdown::multiplier_pj},   {"accumulator", &cost_models::EnergyBreakdown::accumulator_pj},
+    {"register", &cost_models::EnergyBreakdown::register_pj},       {"output_adder", &cost_models::EnergyBreakdown::output_adder_pj},
+    {"sram_ifmap", &cost_models::EnergyBreakdown::sram_ifmap_pj},   {"sram_weight", &cost_models::EnergyBreakdown::sram_weight_pj},
+    {"sram_ofmap", &cost_models::EnergyBreakdown::sram_ofmap_pj},   {"dram", &cost_models::EnergyBreakdown::dram_pj},
+    {"leakage", &cost_models::EnergyBreakdown::leakage_pj},
 };
 
-std::vector<std::string> layer_row(const LayerStats& l, const std::string& precision, std::int64_t pes) {
+std::vector<std::string> layer_row(const cost_models::LayerStats& l, const std::string& precision, std::int64_t pes) {
   std::vector<std::string> row = {l.layer,
                                   l.type,
                                   precision,
@@ -74,7 +74,7 @@ BarChart utilization_chart(const SimulationReport& r) {
   chart.y_max = 1.0;
   Series util{"utilization", {}};
   Series mapping{"mapping efficiency", {}};
-  for (const LayerStats& l : r.stats.layers) {
+  for (const cost_models::LayerStats& l : r.stats.layers) {
     if (!l.on_array) continue;
     chart.categories.push_back(l.layer);
     util.values.push_back(l.utilization(r.config.pes()));
@@ -91,7 +91,7 @@ BarChart cycle_chart(const SimulationReport& r) {
   chart.stacked = true;
   std::vector<Series> series = {{"compute", {}}, {"DRAM bandwidth", {}}, {"weight load", {}},
                                 {"pipeline fill/drain", {}}, {"other (SRAM ports)", {}}};
-  for (const LayerStats& l : r.stats.layers) {
+  for (const cost_models::LayerStats& l : r.stats.layers) {
     if (!l.on_array) continue;
     chart.categories.push_back(l.layer);
     series[0].values.push_back(double(l.compute_cycles));
@@ -110,7 +110,7 @@ BarChart energy_chart(const SimulationReport& r) {
   chart.y_label = "pJ";
   chart.stacked = true;
   for (const EnergyColumn& column : kEnergyColumns) chart.series.push_back({column.name, {}});
-  for (const LayerStats& l : r.stats.layers) {
+  for (const cost_models::LayerStats& l : r.stats.layers) {
     if (!l.on_array) continue;
     chart.categories.push_back(l.layer);
     for (std::size_t i = 0; i < std::size(kEnergyColumns); ++i) {
@@ -134,7 +134,7 @@ BarChart energy_total_chart(const SimulationReport& r) {
 }
 
 Table summary_table(const SimulationReport& r) {
-  const LayerStats& t = r.stats.total;
+  const cost_models::LayerStats& t = r.stats.total;
   const std::int64_t pes = r.config.pes();
   Table table;
   table.header = {"quantity", "value"};
@@ -182,7 +182,7 @@ Table layer_table(const SimulationReport& r) {
 }
 
 nlohmann::json summary_json(const SimulationReport& r) {
-  const LayerStats& t = r.stats.total;
+  const cost_models::LayerStats& t = r.stats.total;
   const std::int64_t pes = r.config.pes();
   nlohmann::json energy = nlohmann::json::object();
   for (const EnergyColumn& column : kEnergyColumns) energy[column.name] = t.energy.*column.field;
@@ -233,7 +233,7 @@ std::string compute_report_csv(const SimulationReport& r) {
   table.header = {"LayerID", "Total Cycles", "Stall Cycles", "Overall Util %", "Mapping Efficiency %",
                   "Compute Util %"};
   int id = 0;
-  for (const LayerStats& l : r.stats.layers) {
+  for (const cost_models::LayerStats& l : r.stats.layers) {
     if (!l.on_array) continue;
     // SCALE-Sim's compute utilization leaves memory stalls out of the denominator.
     const std::int64_t busy = l.cycles - l.stall_dram;
@@ -255,7 +255,7 @@ std::string report_markdown(const SimulationReport& r) {
                   "stall fill/drain", "stall other", "utilization", "DRAM bytes", "energy (pJ)"};
   brief.numeric = {false, false, false, true, true, true, true, true, true, true, true, true, true};
   for (std::size_t i = 0; i < r.stats.layers.size(); ++i) {
-    const LayerStats& l = r.stats.layers[i];
+    const cost_models::LayerStats& l = r.stats.layers[i];
     brief.rows.push_back({l.layer, l.type, i < r.precisions.size() ? r.precisions[i] : "-",
                           std::to_string(l.passes), num(l.cycles), num(l.compute_cycles), num(l.stall_dram),
                           num(l.stall_weight_load), num(l.stall_fill_drain), num(l.stall_other),
@@ -269,7 +269,7 @@ std::string report_markdown(const SimulationReport& r) {
 
 std::string report_html(const SimulationReport& r) {
   HtmlPage page(fmt::format("nce simulate: {} on a {} {} array", r.stats.workload, array_text(r.config),
-                            r.config.dataflow == Dataflow::weight_stationary ? "weight-stationary"
+                            r.config.dataflow == cost_models::Dataflow::weight_stationary ? "weight-stationary"
                                                                              : "output-stationary"));
   page.add_paragraph(fmt::format(
       "Cycle-accurate SystemC model ({} PE model), config {} ({}), energy preset {}. Utilization = array MACs "

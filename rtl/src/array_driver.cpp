@@ -4,27 +4,27 @@
 
 #include <algorithm>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
 namespace nce::rtl {
 namespace {
 
 void check_tile(const GemmTile& tile, std::size_t index, int rows, int cols) {
   if (tile.k < 1 || tile.m < 1 || tile.n < 1) {
-    throw InputError(fmt::format("tile {}: empty shape k={} m={} n={}", index, tile.k, tile.m, tile.n));
+    throw core::InputError(fmt::format("tile {}: empty shape k={} m={} n={}", index, tile.k, tile.m, tile.n));
   }
   if (tile.k > rows || tile.m > cols) {
-    throw InputError(fmt::format("tile {}: {}x{} weights do not fit a {}x{} array", index, tile.k, tile.m, rows, cols));
+    throw core::InputError(fmt::format("tile {}: {}x{} weights do not fit a {}x{} array", index, tile.k, tile.m, rows, cols));
   }
   if (tile.weights.size() != std::size_t(tile.k) * tile.m ||
       tile.activations.size() != std::size_t(tile.k) * tile.n) {
-    throw InputError(fmt::format("tile {}: data sizes do not match k={} m={} n={}", index, tile.k, tile.m, tile.n));
+    throw core::InputError(fmt::format("tile {}: data sizes do not match k={} m={} n={}", index, tile.k, tile.m, tile.n));
   }
   for (const std::int8_t w : tile.weights) {
-    if (w < -2 || w > 1) throw InputError(fmt::format("tile {}: weight code {} outside [-2, 1]", index, w));
+    if (w < -2 || w > 1) throw core::InputError(fmt::format("tile {}: weight code {} outside [-2, 1]", index, w));
   }
   for (const std::uint8_t a : tile.activations) {
-    if (a > 3) throw InputError(fmt::format("tile {}: activation code {} outside [0, 3]", index, a));
+    if (a > 3) throw core::InputError(fmt::format("tile {}: activation code {} outside [0, 3]", index, a));
   }
 }
 
@@ -40,7 +40,7 @@ bool accumulator_can_wrap(int depth, int acc_width) {
 ArrayDriver::ArrayDriver(std::unique_ptr<ArrayModel> model) : model_(std::move(model)) {
   const int acc = model_->acc_width();
   if (accumulator_can_wrap(model_->rows(), acc)) {
-    throw InputError(fmt::format("a {}-bit accumulator can wrap on a {}-deep reduction (needs |sum| <= {} * {} = {} "
+    throw core::InputError(fmt::format("a {}-bit accumulator can wrap on a {}-deep reduction (needs |sum| <= {} * {} = {} "
                                  "<= 2^{})",
                                  acc, model_->rows(), kMaxProductMagnitude, model_->rows(),
                                  kMaxProductMagnitude * model_->rows(), acc - 1));
@@ -124,15 +124,15 @@ std::vector<std::vector<std::int32_t>> ArrayDriver::run(std::span<const GemmTile
 
 std::vector<std::int32_t> reference_outputs(const GemmTile& tile) {
   // Each activation column is an FC layer: out[c] = sum_r w[c][r] * a[r].
-  ref::Filters filters(tile.m, tile.k, 1, 1);
+  workloads::ref::Filters filters(tile.m, tile.k, 1, 1);
   for (int r = 0; r < tile.k; ++r) {
     for (int c = 0; c < tile.m; ++c) filters.at(c, r, 0, 0) = tile.weights[std::size_t(r) * tile.m + c];
   }
   std::vector<std::int32_t> out(std::size_t(tile.m) * tile.n);
-  ref::FeatureMap column(tile.k, 1, 1);
+  workloads::ref::FeatureMap column(tile.k, 1, 1);
   for (int j = 0; j < tile.n; ++j) {
     for (int r = 0; r < tile.k; ++r) column.at(r, 0, 0) = tile.activations[std::size_t(r) * tile.n + j];
-    const std::vector<std::int32_t> y = ref::fully_connected(column, filters);
+    const std::vector<std::int32_t> y = workloads::ref::fully_connected(column, filters);
     for (int c = 0; c < tile.m; ++c) out[std::size_t(c) * tile.n + j] = y[std::size_t(c)];
   }
   return out;
@@ -147,9 +147,9 @@ std::size_t count_mismatches(std::span<const std::int32_t> expected, std::span<c
 
 std::vector<std::int32_t> gemm_on_array(ArrayDriver& driver, int k, int m, int n, std::span<const std::int8_t> weights,
                                         std::span<const std::uint8_t> activations) {
-  if (k < 1 || m < 1 || n < 1) throw InputError(fmt::format("GEMM with an empty dimension k={} m={} n={}", k, m, n));
+  if (k < 1 || m < 1 || n < 1) throw core::InputError(fmt::format("GEMM with an empty dimension k={} m={} n={}", k, m, n));
   if (weights.size() != std::size_t(k) * m || activations.size() != std::size_t(k) * n) {
-    throw InputError(fmt::format("GEMM data sizes do not match k={} m={} n={}", k, m, n));
+    throw core::InputError(fmt::format("GEMM data sizes do not match k={} m={} n={}", k, m, n));
   }
   const int rows = driver.rows();
   const int cols = driver.cols();
@@ -186,18 +186,18 @@ std::vector<std::int32_t> gemm_on_array(ArrayDriver& driver, int k, int m, int n
   return out;
 }
 
-ref::FeatureMap conv2d_on_array(ArrayDriver& driver, const ref::FeatureMap& activations, const ref::Filters& weights,
-                                ref::ConvGeometry geometry) {
-  if (geometry.groups != 1) throw InputError("conv2d_on_array lowers groups == 1 only");
+workloads::ref::FeatureMap conv2d_on_array(ArrayDriver& driver, const workloads::ref::FeatureMap& activations, const workloads::ref::Filters& weights,
+                                workloads::ref::ConvGeometry geometry) {
+  if (geometry.groups != 1) throw core::InputError("conv2d_on_array lowers groups == 1 only");
   if (weights.in_channels != activations.channels) {
-    throw InputError(fmt::format("filters expect {} input channels, the map has {}", weights.in_channels,
+    throw core::InputError(fmt::format("filters expect {} input channels, the map has {}", weights.in_channels,
                                  activations.channels));
   }
-  ref::check_activation_codes(activations, 2);
-  ref::check_weight_codes(weights, 2);
+  workloads::ref::check_activation_codes(activations, 2);
+  workloads::ref::check_weight_codes(weights, 2);
   const int out_h = (activations.height + 2 * geometry.padding - weights.height) / geometry.stride + 1;
   const int out_w = (activations.width + 2 * geometry.padding - weights.width) / geometry.stride + 1;
-  if (out_h < 1 || out_w < 1) throw InputError("convolution output is empty");
+  if (out_h < 1 || out_w < 1) throw core::InputError("convolution output is empty");
   const int k = weights.in_channels * weights.height * weights.width;
   const int m = weights.out_channels;
   const int n = out_h * out_w;
@@ -222,7 +222,7 @@ ref::FeatureMap conv2d_on_array(ArrayDriver& driver, const ref::FeatureMap& acti
     }
   }
   const std::vector<std::int32_t> y = gemm_on_array(driver, k, m, n, w, cols);
-  ref::FeatureMap out(m, out_h, out_w);
+  workloads::ref::FeatureMap out(m, out_h, out_w);
   out.values = y;  // m x n row-major is CHW
   return out;
 }

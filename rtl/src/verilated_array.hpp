@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "nce/rtl/array_model.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
 namespace nce::rtl::detail {
 
@@ -152,11 +152,11 @@ class VerilatedArray final : public ArrayModel {
 
   void open_trace(const std::string& path) override {
     if constexpr (!kTraced) {
-      throw InputError("cannot trace to '" + path +
+      throw core::InputError("cannot trace to '" + path +
                        "': this model was built without tracing (make it with Waveform::vcd or Waveform::fst)");
     } else {
       if (waveform_for_path(path) != waveform()) {
-        throw InputError("cannot trace to '" + path + "': this model writes " + to_string(waveform()));
+        throw core::InputError("cannot trace to '" + path + "': this model writes " + to_string(waveform()));
       }
       close_trace();
       trace_ = std::make_unique<Trace>();
@@ -164,7 +164,7 @@ class VerilatedArray final : public ArrayModel {
       trace_->open(path.c_str());
       if (!trace_->isOpen()) {
         trace_.reset();
-        throw InputError("cannot write trace file '" + path + "'");
+        throw core::InputError("cannot write trace file '" + path + "'");
       }
     }
   }

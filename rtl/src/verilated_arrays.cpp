@@ -43,7 +43,7 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 Waveform waveform_for_path(const std::string& path) {
   if (ends_with(path, ".vcd")) return Waveform::vcd;
   if (ends_with(path, ".fst")) return Waveform::fst;
-  throw InputError(fmt::format("waveform file '{}': name it *.vcd or *.fst (the format follows the extension)", path));
+  throw core::InputError(fmt::format("waveform file '{}': name it *.vcd or *.fst (the format follows the extension)", path));
 }
 
 const char* to_string(Waveform waveform) {
@@ -74,7 +74,7 @@ std::unique_ptr<ArrayModel> make_verilated_array(int rows, int cols, Waveform wa
   for (const Variant& v : kVariants) {
     if (v.rows == rows && v.cols == cols) return v.make(waveform);
   }
-  throw InputError(fmt::format("no verilated {}x{} array in this build (Verilator fixes the size when it "
+  throw core::InputError(fmt::format("no verilated {}x{} array in this build (Verilator fixes the size when it "
                                "verilates; built: {})",
                                rows, cols, verilated_array_sizes_text()));
 }

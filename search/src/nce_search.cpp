@@ -10,9 +10,9 @@
 #include <numbers>
 #include <sstream>
 
-#include "nce/search/optimizers.hpp"
-#include "nce/search/trainer.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/train/optimizers.hpp"
+#include "nce/train/trainer.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/workload_file.hpp"
 
 namespace nce::search {
@@ -20,9 +20,9 @@ namespace nce::search {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::map<std::string, std::vector<int>> initial_candidates(const Workload& workload, double space_multiplier) {
+std::map<std::string, std::vector<int>> initial_candidates(const workloads::Workload& workload, double space_multiplier) {
   std::map<std::string, std::vector<int>> out;
-  for (const Layer& layer : workload.layers) {
+  for (const workloads::Layer& layer : workload.layers) {
     if (layer.searchable) out[layer.name] = tas_candidates(int(std::lround(layer.out_channels * space_multiplier)));
   }
   return out;
@@ -35,50 +35,53 @@ namespace {
 // the workload's layers, so each identity add gets a term T[i][j] = cost of that projection
 // from the shortcut's width candidate i to the main branch's candidate j (0 where they are
 // equal): the hardware loss then sees what the derived network will pay.
-void add_projection_terms(const Workload& workload, const WidthBinding& binding, const CostSource& source,
-                          CostMetric metric, std::vector<CostTerm>& terms) {
-  const std::vector<LayerInfo> infos = analyze(workload);
+void add_projection_terms(const workloads::Workload& workload, const WidthBinding& binding, const CostSource& source,
+                          cost_models::CostMetric metric, std::vector<CostTerm>& terms) {
+  const std::vector<workloads::LayerInfo> infos = analyze(workload);
   auto index_of = [&](const std::string& name) {
     for (std::size_t i = 0; i < workload.layers.size(); ++i) {
       if (workload.layers[i].name == name) return i;
     }
-    throw InputError("unknown layer " + name);
+    throw core::InputError("unknown layer " + name);
   };
+  std::vector<cost_models::LayerTableSpec> specs;
+  std::vector<CostTerm> pending;
   for (std::size_t i = 0; i < workload.layers.size(); ++i) {
-    const Layer& add = workload.layers[i];
-    if (add.type != LayerType::add || add.inputs.size() != 2) continue;
+    const workloads::Layer& add = workload.layers[i];
+    if (add.type != workloads::LayerType::add || add.inputs.size() != 2) continue;
     const std::size_t main = index_of(add.inputs[0]);
     const std::size_t shortcut = index_of(add.inputs[1]);
-    if (workload.layers[shortcut].type == LayerType::conv) continue;  // a projection already, tied by bind_widths
+    if (workload.layers[shortcut].type == workloads::LayerType::conv) continue;  // a projection already, tied by bind_widths
     const int din = binding.out_decision[shortcut];
     const int dout = binding.out_decision[main];
     if (din < 0 && dout < 0) continue;
-    const std::vector<int> in_widths = din >= 0 ? binding.decisions[std::size_t(din)].widths
-                                                : std::vector<int>{infos[shortcut].out.channels};
-    const std::vector<int> out_widths = dout >= 0 ? binding.decisions[std::size_t(dout)].widths
-                                                  : std::vector<int>{infos[main].out.channels};
+    cost_models::LayerTableSpec spec;
+    spec.name = add.name + ".proj";
+    spec.layer = i;
+    spec.geometry.name = spec.name;
+    spec.geometry.type = workloads::LayerType::conv;
+    spec.geometry.precision = workloads::Precision{8, 8};
+    spec.geometry.batch_norm = true;
+    spec.geometry.input_shape = workloads::TensorShape{infos[shortcut].out.channels, infos[i].out.height, infos[i].out.width};
+    spec.in_widths = din >= 0 ? binding.decisions[std::size_t(din)].widths : std::vector<int>{infos[shortcut].out.channels};
+    spec.out_widths = dout >= 0 ? binding.decisions[std::size_t(dout)].widths : std::vector<int>{infos[main].out.channels};
     CostTerm term;
     term.layer = i;
     term.in_decision = din;
     term.out_decision = dout;
-    term.table = Eigen::MatrixXd::Zero(Eigen::Index(in_widths.size()), Eigen::Index(out_widths.size()));
-    for (std::size_t a = 0; a < in_widths.size(); ++a) {
-      for (std::size_t b = 0; b < out_widths.size(); ++b) {
-        if (in_widths[a] == out_widths[b]) continue;
-        Workload mini;
-        mini.name = "projection";
-        mini.input = {in_widths[a], infos[i].out.height, infos[i].out.width};
-        Layer proj;
-        proj.name = add.name + ".proj";
-        proj.type = LayerType::conv;
-        proj.out_channels = out_widths[b];
-        proj.precision = Precision{8, 8};
-        proj.batch_norm = true;
-        mini.layers = {proj};
-        const LayerInfo info = analyze(mini).front();
-        const LayerStats stats = source.model->evaluate(proj, info, source.config);
-        const CostEntry entry{info.macs, info.params, stats.cycles, stats.energy.total()};
-        term.table(Eigen::Index(a), Eigen::Index(b)) = entry.metric(metric);
+    pending.push_back(std::move(term));
+    specs.push_back(std::move(spec));
+  }
+  if (specs.empty()) return;
+  const cost_models::CostTable table =
+      cost_models::build_cost_table(workload.name, std::move(specs), *source.model, source.config, source.cache_dir);
+  for (std::size_t t = 0; t < pending.size(); ++t) {
+    const cost_models::LayerCostTable& layer = table.layers[t];
+    CostTerm& term = pending[t];
+    term.table = Eigen::MatrixXd::Zero(Eigen::Index(layer.in_widths.size()), Eigen::Index(layer.out_widths.size()));
+    for (std::size_t a = 0; a < layer.in_widths.size(); ++a) {
+      for (std::size_t b = 0; b < layer.out_widths.size(); ++b) {
+        if (layer.in_widths[a] != layer.out_widths[b]) term.table(Eigen::Index(a), Eigen::Index(b)) = layer.at(a, b).metric(metric);
       }
     }
     terms.push_back(std::move(term));
@@ -87,13 +90,14 @@ void add_projection_terms(const Workload& workload, const WidthBinding& binding,
 
 }  // namespace
 
-ExpectedCost expected_cost(const Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
-                           const CostSource& source, CostMetric metric, WidthBinding* binding_out) {
+ExpectedCost expected_cost(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
+                           const CostSource& source, cost_models::CostMetric metric, WidthBinding* binding_out) {
   WidthBinding binding = bind_widths(workload, candidates);
-  const CostTable table = build_cost_table(workload, binding, *source.model, source.config, source.cache_dir);
+  const cost_models::CostTable table = cost_models::build_cost_table(
+      workload.name, table_specs(workload, binding), *source.model, source.config, source.cache_dir);
   std::vector<int> sizes;
   for (const WidthDecision& d : binding.decisions) sizes.push_back(int(d.widths.size()));
-  std::vector<CostTerm> terms = table.terms(binding, metric);
+  std::vector<CostTerm> terms = cost_terms(table, binding, metric);
   add_projection_terms(workload, binding, source, metric, terms);
   ExpectedCost cost(sizes, std::move(terms));
   if (binding_out != nullptr) *binding_out = std::move(binding);
@@ -110,7 +114,7 @@ HardwareLoss tas_hardware_loss(double expected, double current, double target, d
 
 int expansion_step(int base_width) { return std::max(1, base_width / 8); }
 
-std::vector<std::string> layers_to_expand(Supernet& net, const Workload& base, double threshold,
+std::vector<std::string> layers_to_expand(Supernet& net, const workloads::Workload& base, double threshold,
                                           double max_multiplier) {
   std::vector<std::string> out;
   for (const std::string& name : net.searchable()) {
@@ -146,7 +150,7 @@ std::vector<double> softmax_of(const std::vector<float>& t) {
 // Optimizer state keyed by parameter name, so it survives the re-allocation of grown layers.
 using NamedState = std::map<std::string, std::vector<float>>;
 
-NamedState sgd_state(Supernet& net, Sgd& sgd) {
+NamedState sgd_state(Supernet& net, train::Sgd& sgd) {
   NamedState out;
   auto params = net.weight_parameters();
   auto state = sgd.state();
@@ -154,7 +158,7 @@ NamedState sgd_state(Supernet& net, Sgd& sgd) {
   return out;
 }
 
-void restore_sgd(Supernet& net, Sgd& sgd, const NamedState& state, const std::vector<Supernet::Growth>& growth) {
+void restore_sgd(Supernet& net, train::Sgd& sgd, const NamedState& state, const std::vector<Supernet::Growth>& growth) {
   auto params = net.weight_parameters();
   auto buffers = sgd.state();
   for (std::size_t i = 0; i < params.size(); ++i) {
@@ -190,12 +194,12 @@ void write_vector(std::ostream& out, const std::string& name, const std::vector<
   out.write(reinterpret_cast<const char*>(v.data()), std::streamsize(count * sizeof(float)));
 }
 
-void save_checkpoint_file(const fs::path& file, const SearchConfig& config, int epoch, Supernet& net, Sgd& sgd,
-                          Adam& adam) {
+void save_checkpoint_file(const fs::path& file, const SearchConfig& config, int epoch, Supernet& net, train::Sgd& sgd,
+                          train::Adam& adam) {
   const fs::path tmp = file.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(fmt::format("cannot write {}", tmp.string()));
+    if (!out) throw core::InputError(fmt::format("cannot write {}", tmp.string()));
     out.write(reinterpret_cast<const char*>(&kMagic), sizeof kMagic);
     const std::uint64_t header[4] = {config.seed, std::uint64_t(config.batch), std::uint64_t(epoch),
                                      std::uint64_t(adam.steps())};
@@ -204,9 +208,9 @@ void save_checkpoint_file(const fs::path& file, const SearchConfig& config, int 
     for (const auto& [name, widths] : net.candidates()) {
       entries.push_back({"widths:" + name, std::vector<float>(widths.begin(), widths.end())});
     }
-    for (Parameter* p : net.weight_parameters()) entries.push_back({p->name, p->value});
-    for (Parameter* p : net.arch_parameters()) entries.push_back({p->name, p->value});
-    for (const Buffer& b : net.buffers()) entries.push_back({b.name, *b.values});
+    for (train::Parameter* p : net.weight_parameters()) entries.push_back({p->name, p->value});
+    for (train::Parameter* p : net.arch_parameters()) entries.push_back({p->name, p->value});
+    for (const train::Buffer& b : net.buffers()) entries.push_back({b.name, *b.values});
     for (const auto& [name, v] : sgd_state(net, sgd)) entries.push_back({"sgd:" + name, v});
     auto arch = net.arch_parameters();
     auto adam_state = adam.state();
@@ -217,21 +221,21 @@ void save_checkpoint_file(const fs::path& file, const SearchConfig& config, int 
     const std::uint64_t count = entries.size();
     out.write(reinterpret_cast<const char*>(&count), sizeof count);
     for (const auto& [name, v] : entries) write_vector(out, name, v);
-    if (!out) throw InputError(fmt::format("cannot write {}", tmp.string()));
+    if (!out) throw core::InputError(fmt::format("cannot write {}", tmp.string()));
   }
   fs::rename(tmp, file);
 }
 
 Checkpoint read_checkpoint_file(const fs::path& file, const SearchConfig& config) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot read the checkpoint", file.string()));
+  if (!in) throw core::InputError(fmt::format("{}: cannot read the checkpoint", file.string()));
   std::uint32_t magic = 0;
   std::uint64_t header[4] = {};
   in.read(reinterpret_cast<char*>(&magic), sizeof magic);
   in.read(reinterpret_cast<char*>(header), sizeof header);
-  if (!in || magic != kMagic) throw InputError(fmt::format("{}: not an nce search checkpoint", file.string()));
+  if (!in || magic != kMagic) throw core::InputError(fmt::format("{}: not an nce search checkpoint", file.string()));
   if (header[0] != config.seed || header[1] != std::uint64_t(config.batch)) {
-    throw InputError(fmt::format("{}: written by a run with seed {} batch {}; this run has seed {} batch {}",
+    throw core::InputError(fmt::format("{}: written by a run with seed {} batch {}; this run has seed {} batch {}",
                                  file.string(), header[0], header[1], config.seed, config.batch));
   }
   Checkpoint cp;
@@ -256,7 +260,7 @@ Checkpoint read_checkpoint_file(const fs::path& file, const SearchConfig& config
       cp.values[name] = std::move(v);
     }
   }
-  if (!in) throw InputError(fmt::format("{}: truncated checkpoint", file.string()));
+  if (!in) throw core::InputError(fmt::format("{}: truncated checkpoint", file.string()));
   return cp;
 }
 
@@ -264,7 +268,7 @@ void load_values(const fs::path& file, const NamedState& values, const std::stri
                  const std::string& name) {
   const auto found = values.find(prefix + name);
   if (found == values.end() || found->second.size() != v.size()) {
-    throw InputError(fmt::format("{}: checkpoint has no matching '{}'", file.string(), prefix + name));
+    throw core::InputError(fmt::format("{}: checkpoint has no matching '{}'", file.string(), prefix + name));
   }
   v = found->second;
 }
@@ -327,13 +331,13 @@ std::vector<int> argmax_by_decision(Supernet& net, const WidthBinding& binding) 
 
 }  // namespace
 
-SearchResult run_search(const Workload& workload, const DatasetSplits& data, const CostSource& source,
+SearchResult run_search(const workloads::Workload& workload, const train::DatasetSplits& data, const CostSource& source,
                         const SearchConfig& config) {
   if (config.batch <= 0 || config.warmup_epochs < 0 || config.search_epochs < 0) {
-    throw InputError("search: batch must be positive and epoch counts non-negative");
+    throw core::InputError("search: batch must be positive and epoch counts non-negative");
   }
-  if (config.expand && config.threshold <= 0) throw InputError("search: --threshold must be positive");
-  if (config.out.empty()) throw InputError("search: an output directory is required");
+  if (config.expand && config.threshold <= 0) throw core::InputError("search: --threshold must be positive");
+  if (config.out.empty()) throw core::InputError("search: an output directory is required");
   fs::create_directories(config.out);
   const fs::path checkpoint = config.out / "checkpoint.bin";
   const fs::path log_path = config.out / "search.jsonl";
@@ -344,7 +348,7 @@ SearchResult run_search(const Workload& workload, const DatasetSplits& data, con
   for (const auto& layer : workload.layers) {
     if (layer.searchable) result.layers.push_back(layer.name);
   }
-  if (result.layers.empty()) throw InputError(fmt::format("workload '{}' has no searchable layer", workload.name));
+  if (result.layers.empty()) throw core::InputError(fmt::format("workload '{}' has no searchable layer", workload.name));
 
   // F_max: the plain network's cost (TAS's "maximum" FLOPs is the unpruned network's).
   {
@@ -364,12 +368,12 @@ SearchResult run_search(const Workload& workload, const DatasetSplits& data, con
     start_epoch = cp->epoch;
   }
   Supernet net(workload, candidates, config.seed, config.low_bits);
-  Sgd sgd(net.weight_parameters(), config.momentum, config.weight_decay);
-  Adam adam(net.arch_parameters(), 0.9, 0.999, 1e-8, config.arch_weight_decay);
+  train::Sgd sgd(net.weight_parameters(), config.momentum, config.weight_decay);
+  train::Adam adam(net.arch_parameters(), 0.9, 0.999, 1e-8, config.arch_weight_decay);
   if (cp) {
-    for (Parameter* p : net.weight_parameters()) load_values(checkpoint, cp->values, "", p->value, p->name);
-    for (Parameter* p : net.arch_parameters()) load_values(checkpoint, cp->values, "", p->value, p->name);
-    for (const Buffer& b : net.buffers()) load_values(checkpoint, cp->values, "", *b.values, b.name);
+    for (train::Parameter* p : net.weight_parameters()) load_values(checkpoint, cp->values, "", p->value, p->name);
+    for (train::Parameter* p : net.arch_parameters()) load_values(checkpoint, cp->values, "", p->value, p->name);
+    for (const train::Buffer& b : net.buffers()) load_values(checkpoint, cp->values, "", *b.values, b.name);
     auto params = net.weight_parameters();
     auto state = sgd.state();
     for (std::size_t i = 0; i < params.size(); ++i) load_values(checkpoint, cp->values, "sgd:", *state[i], params[i]->name);
@@ -395,16 +399,16 @@ SearchResult run_search(const Workload& workload, const DatasetSplits& data, con
   WidthBinding binding;
   ExpectedCost cost = expected_cost(workload, net.candidates(), source, config.metric, &binding);
 
-  const TrainArchSplit split = split_train_arch(data.train.size(), config.seed);
-  const Normalization norm = dataset_normalization(config.dataset);
-  Augmentation augmentation;
+  const train::TrainArchSplit split = train::split_train_arch(data.train.size(), config.seed);
+  const train::Normalization norm = train::dataset_normalization(config.dataset);
+  train::Augmentation augmentation;
   augmentation.enabled = false;  // 28x28 subsets at tiny budgets: no crop/flip (ours)
   const int steps_per_epoch = std::max<int>(1, int(split.weight.size()) / config.batch);
   const int total_epochs = config.warmup_epochs + config.search_epochs;
   const std::int64_t total_steps = std::int64_t(total_epochs) * steps_per_epoch;
-  Tensor images;
+  train::Tensor images;
   std::vector<std::int32_t> labels;
-  Tensor dlogits;
+  train::Tensor dlogits;
 
   for (int epoch = start_epoch; epoch < total_epochs; ++epoch) {
     if (config.stop_after_epoch >= 0 && epoch >= config.stop_after_epoch) return result;
@@ -417,10 +421,10 @@ SearchResult run_search(const Workload& workload, const DatasetSplits& data, con
                                       (1.0 + std::cos(std::numbers::pi * search_index /
                                                       std::max(1, config.search_epochs - 1))) /
                                       2.0;
-    Rng rng(derive_seed(config.seed, kSampling, std::uint64_t(epoch)));
-    Rng growth_rng(derive_seed(config.seed, kGrowth, std::uint64_t(epoch)));
-    const auto weight_order = shuffled_order(int(split.weight.size()), derive_seed(config.seed, kWeightOrder, std::uint64_t(epoch)));
-    const auto arch_order = shuffled_order(int(split.arch.size()), derive_seed(config.seed, kArchOrder, std::uint64_t(epoch)));
+    train::Rng rng(train::derive_seed(config.seed, kSampling, std::uint64_t(epoch)));
+    train::Rng growth_rng(train::derive_seed(config.seed, kGrowth, std::uint64_t(epoch)));
+    const auto weight_order = train::shuffled_order(int(split.weight.size()), train::derive_seed(config.seed, kWeightOrder, std::uint64_t(epoch)));
+    const auto arch_order = train::shuffled_order(int(split.arch.size()), train::derive_seed(config.seed, kArchOrder, std::uint64_t(epoch)));
     std::vector<std::int32_t> weight_ids(weight_order.size());
     std::vector<std::int32_t> arch_ids(arch_order.size());
     for (std::size_t i = 0; i < weight_order.size(); ++i) weight_ids[i] = split.weight[std::size_t(weight_order[i])];
@@ -435,13 +439,13 @@ SearchResult run_search(const Workload& workload, const DatasetSplits& data, con
     for (int step = 0; step < steps_per_epoch; ++step) {
       const std::int64_t global = std::int64_t(epoch) * steps_per_epoch + step;
       const int count = std::min<int>(config.batch, int(weight_ids.size()) - step * config.batch);
-      make_batch(data.train, weight_ids, std::size_t(step) * config.batch, count, norm, augmentation, nullptr, images,
+      train::make_batch(data.train, weight_ids, std::size_t(step) * config.batch, count, norm, augmentation, nullptr, images,
                  labels);
       net.zero_grad();
-      const Tensor& logits = net.forward(images, true, warmup ? SampleMode::uniform : SampleMode::gumbel, tau, &rng);
-      const LossResult loss = softmax_cross_entropy(logits, labels, dlogits);
+      const train::Tensor& logits = net.forward(images, true, warmup ? SampleMode::uniform : SampleMode::gumbel, tau, &rng);
+      const train::LossResult loss = train::softmax_cross_entropy(logits, labels, dlogits);
       net.backward(dlogits);
-      sgd.step(cosine_lr(config.lr, global, total_steps));
+      sgd.step(train::cosine_lr(config.lr, global, total_steps));
       net.after_step();
       weight_loss += loss.loss;
       correct += loss.correct;
@@ -451,16 +455,16 @@ SearchResult run_search(const Workload& workload, const DatasetSplits& data, con
       // Architecture step on D_arch: CE + lambda * hardware loss (NCE.md section 3).
       const int arch_count = std::min<int>(config.batch, int(arch_ids.size()));
       const std::size_t arch_begin = (std::size_t(step) * config.batch) % std::max<std::size_t>(1, arch_ids.size() - std::size_t(arch_count) + 1);
-      make_batch(data.train, arch_ids, arch_begin, arch_count, norm, augmentation, nullptr, images, labels);
+      train::make_batch(data.train, arch_ids, arch_begin, arch_count, norm, augmentation, nullptr, images, labels);
       net.zero_grad();
-      const Tensor& arch_logits = net.forward(images, true, SampleMode::gumbel, tau, &rng);
-      const LossResult aloss = softmax_cross_entropy(arch_logits, labels, dlogits);
+      const train::Tensor& arch_logits = net.forward(images, true, SampleMode::gumbel, tau, &rng);
+      const train::LossResult aloss = train::softmax_cross_entropy(arch_logits, labels, dlogits);
       net.backward(dlogits);
       const ExpectedCostResult expected = cost.evaluate_logits(logits_by_decision(net, binding));
       const double current = cost.cost_of(argmax_by_decision(net, binding));
       const HardwareLoss hw = tas_hardware_loss(expected.value, current, target, tolerance);
       for (std::size_t d = 0; d < binding.decisions.size(); ++d) {
-        Parameter& theta = net.theta(binding.decisions[d].layer);
+        train::Parameter& theta = net.theta(binding.decisions[d].layer);
         for (std::size_t j = 0; j < theta.grad.size(); ++j) {
           theta.grad[j] += float(config.lambda * hw.dvalue_dexpected * expected.gradient[d][Eigen::Index(j)]);
         }
@@ -474,7 +478,7 @@ SearchResult run_search(const Workload& workload, const DatasetSplits& data, con
       for (const std::string& name : grow) {
         const NamedState state = sgd_state(net, sgd);
         const auto growth = net.expand(name, expansion_step(workload.layer(name).out_channels), growth_rng);
-        sgd = Sgd(net.weight_parameters(), config.momentum, config.weight_decay);
+        sgd = train::Sgd(net.weight_parameters(), config.momentum, config.weight_decay);
         restore_sgd(net, sgd, state, growth);
         auto arch = net.arch_parameters();
         auto adam_state = adam.state();
@@ -498,12 +502,12 @@ SearchResult run_search(const Workload& workload, const DatasetSplits& data, con
     {
       // Test accuracy of the current argmax architecture with the supernet's weights.
       int right = 0;
-      const auto order = iota_order(data.test.size());
+      const auto order = train::iota_order(data.test.size());
       for (int begin = 0; begin < data.test.size(); begin += config.batch) {
         const int count = std::min(config.batch, data.test.size() - begin);
-        make_batch(data.test, order, std::size_t(begin), count, norm, augmentation, nullptr, images, labels);
-        const Tensor& logits = net.forward(images, false, SampleMode::argmax, tau, nullptr);
-        right += softmax_cross_entropy(logits, labels, dlogits).correct;
+        train::make_batch(data.test, order, std::size_t(begin), count, norm, augmentation, nullptr, images, labels);
+        const train::Tensor& logits = net.forward(images, false, SampleMode::argmax, tau, nullptr);
+        right += train::softmax_cross_entropy(logits, labels, dlogits).correct;
       }
       record.test_accuracy = data.test.size() > 0 ? double(right) / data.test.size() : 0.0;
     }
@@ -525,7 +529,7 @@ SearchResult run_search(const Workload& workload, const DatasetSplits& data, con
   }
   result.derived = net.derive();
   result.derived.name = workload.name + "-searched";
-  write_workload_file(result.derived, config.out / "derived.yaml");
+  workloads::write_workload_file(result.derived, config.out / "derived.yaml");
   result.finished = true;
   return result;
 }

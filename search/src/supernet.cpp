@@ -8,11 +8,11 @@
 #include <set>
 #include <stdexcept>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
 namespace nce::search {
 
-void cwi_forward(const Tensor& in, int channels, Tensor& out) {
+void cwi_forward(const train::Tensor& in, int channels, train::Tensor& out) {
   out.resize(in.n, channels, in.h, in.w);
   const std::size_t plane = std::size_t(in.h) * in.w;
   const int from = in.c;
@@ -33,7 +33,7 @@ void cwi_forward(const Tensor& in, int channels, Tensor& out) {
   }
 }
 
-void cwi_backward(const Tensor& dout, int in_channels, Tensor& din) {
+void cwi_backward(const train::Tensor& dout, int in_channels, train::Tensor& din) {
   din.resize(dout.n, in_channels, dout.h, dout.w);
   din.zero();
   const std::size_t plane = std::size_t(dout.h) * dout.w;
@@ -65,60 +65,60 @@ std::vector<int> tas_candidates(int width) {
 }
 
 struct Supernet::Node {
-  Layer layer;
+  workloads::Layer layer;
   std::vector<int> inputs;  // node indices, -1 = network input
   bool searchable = false;
   std::vector<int> widths;  // candidate output widths (conv/fc); one entry when fixed
-  Parameter theta;
-  std::unique_ptr<PactQuantizer> pact;
-  std::unique_ptr<Conv2d> conv;
-  std::vector<std::unique_ptr<BatchNorm2d>> bns;  // one per candidate width (TAS)
-  std::unique_ptr<Pool2d> pool;
+  train::Parameter theta;
+  std::unique_ptr<train::PactQuantizer> pact;
+  std::unique_ptr<train::Conv2d> conv;
+  std::vector<std::unique_ptr<train::BatchNorm2d>> bns;  // one per candidate width (TAS)
+  std::unique_ptr<train::Pool2d> pool;
 
   // Forward state.
   std::vector<int> picked;
   std::vector<float> mix_weights;
   std::vector<double> probs;  // softmax(theta) of the last gumbel forward
-  Tensor quant_in, conv_out, mix, sum, out;
-  Tensor slice[2], normed[2], aligned[2];
-  const Tensor* result = nullptr;
-  Tensor grad;
+  train::Tensor quant_in, conv_out, mix, sum, out;
+  train::Tensor slice[2], normed[2], aligned[2];
+  const train::Tensor* result = nullptr;
+  train::Tensor grad;
   bool has_grad = false;
-  Tensor dmix, dconv, dscaled, dnormed, dslice, din, dpact;
+  train::Tensor dmix, dconv, dscaled, dnormed, dslice, din, dpact;
 };
 
 namespace {
 
-bool low_precision(const Layer& layer) { return layer.searchable || layer.precision.weight_bits == 2; }
+bool low_precision(const workloads::Layer& layer) { return layer.searchable || layer.precision.weight_bits == 2; }
 
-std::unique_ptr<Conv2d> make_conv(const Layer& layer, int in_channels, int out_channels, int bits) {
-  ConvShape shape;
+std::unique_ptr<train::Conv2d> make_conv(const workloads::Layer& layer, int in_channels, int out_channels, int bits) {
+  train::ConvShape shape;
   shape.in_channels = in_channels;
   shape.out_channels = out_channels;
-  shape.kernel = layer.type == LayerType::fc ? 1 : layer.kernel_h;
-  shape.stride = layer.type == LayerType::fc ? 1 : layer.stride;
-  shape.padding = layer.type == LayerType::fc ? 0 : layer.padding;
-  return std::make_unique<Conv2d>(layer.name, shape, bits, layer.bias);
+  shape.kernel = layer.type == workloads::LayerType::fc ? 1 : layer.kernel_h;
+  shape.stride = layer.type == workloads::LayerType::fc ? 1 : layer.stride;
+  shape.padding = layer.type == workloads::LayerType::fc ? 0 : layer.padding;
+  return std::make_unique<train::Conv2d>(layer.name, shape, bits, layer.bias);
 }
 
 }  // namespace
 
-Supernet::Supernet(const Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
+Supernet::Supernet(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
                    std::uint64_t seed, int low_bits)
     : workload_(workload) {
-  const std::vector<LayerInfo> infos = analyze(workload_);
+  const std::vector<workloads::LayerInfo> infos = analyze(workload_);
   for (const auto& [name, list] : candidates) {
-    const Layer& layer = workload_.layer(name);
-    if (!layer.searchable) throw InputError(fmt::format("layer '{}' is not searchable", name));
+    const workloads::Layer& layer = workload_.layer(name);
+    if (!layer.searchable) throw core::InputError(fmt::format("layer '{}' is not searchable", name));
     if (list.empty() || !std::is_sorted(list.begin(), list.end()) ||
         std::adjacent_find(list.begin(), list.end()) != list.end() || list.front() <= 0) {
-      throw InputError(fmt::format("layer '{}': candidate widths must be positive and strictly ascending", name));
+      throw core::InputError(fmt::format("layer '{}': candidate widths must be positive and strictly ascending", name));
     }
   }
-  Rng rng(derive_seed(seed, 0x5e4e7));
+  train::Rng rng(train::derive_seed(seed, 0x5e4e7));
   std::map<std::string, int> index;
   for (std::size_t i = 0; i < workload_.layers.size(); ++i) {
-    const Layer& layer = workload_.layers[i];
+    const workloads::Layer& layer = workload_.layers[i];
     auto node = std::make_unique<Node>();
     node->layer = layer;
     for (const std::string& in : layer.inputs) node->inputs.push_back(index.at(in));
@@ -130,32 +130,32 @@ Supernet::Supernet(const Workload& workload, const std::map<std::string, std::ve
       const auto found = candidates.find(layer.name);
       n.searchable = found != candidates.end();
       n.widths = n.searchable ? found->second : std::vector<int>{layer.out_channels};
-      if (layer.type == LayerType::fc && (infos[i].in.height != 1 || infos[i].in.width != 1)) {
-        throw InputError(fmt::format("layer '{}': the supernet needs an fc after global pooling", layer.name));
+      if (layer.type == workloads::LayerType::fc && (infos[i].in.height != 1 || infos[i].in.width != 1)) {
+        throw core::InputError(fmt::format("layer '{}': the supernet needs an fc after global pooling", layer.name));
       }
       int bits = layer.precision.weight_bits;
       int act = layer.precision.act_bits;
       if (low_bits > 0 && low_precision(layer)) bits = act = low_bits;
       n.conv = make_conv(layer, max_width(n.inputs[0]), n.widths.back(), bits);
       n.conv->init(rng);
-      if (n.inputs[0] >= 0) n.pact = std::make_unique<PactQuantizer>(layer.name + ".pact", act);
+      if (n.inputs[0] >= 0) n.pact = std::make_unique<train::PactQuantizer>(layer.name + ".pact", act);
       if (layer.batch_norm) {
-        for (int w : n.widths) n.bns.push_back(std::make_unique<BatchNorm2d>(fmt::format("{}.bn.w{}", layer.name, w), w));
+        for (int w : n.widths) n.bns.push_back(std::make_unique<train::BatchNorm2d>(fmt::format("{}.bn.w{}", layer.name, w), w));
       }
       if (n.searchable) {
         // TAS initialises the logits from N(0, 0.01) (NCE.md section 2); 0.01 as the std.
-        n.theta = Parameter(layer.name + ".theta", n.widths.size(), 0.0f);
+        n.theta = train::Parameter(layer.name + ".theta", n.widths.size(), 0.0f);
         for (float& t : n.theta.value) t = float(0.01 * rng.normal());
       }
-    } else if (layer.type == LayerType::pool) {
-      PoolShape shape;
-      shape.kind = layer.pool == PoolType::max ? PoolKind::max
-                   : layer.pool == PoolType::avg ? PoolKind::avg
-                                                 : PoolKind::global_avg;
+    } else if (layer.type == workloads::LayerType::pool) {
+      train::PoolShape shape;
+      shape.kind = layer.pool == workloads::PoolType::max ? train::PoolKind::max
+                   : layer.pool == workloads::PoolType::avg ? train::PoolKind::avg
+                                                 : train::PoolKind::global_avg;
       shape.kernel = layer.kernel_h;
       shape.stride = layer.stride;
       shape.padding = layer.padding;
-      n.pool = std::make_unique<Pool2d>(shape);
+      n.pool = std::make_unique<train::Pool2d>(shape);
     }
   }
 }
@@ -184,7 +184,7 @@ const Supernet::Node& Supernet::node(const std::string& layer) const {
   throw std::out_of_range("supernet: no layer " + layer);
 }
 
-const Tensor& Supernet::input_of(const Node& n, std::size_t which) const {
+const train::Tensor& Supernet::input_of(const Node& n, std::size_t which) const {
   const int in = n.inputs[which];
   return in < 0 ? *input_ : *nodes_[std::size_t(in)]->result;
 }
@@ -197,7 +197,7 @@ std::vector<std::string> Supernet::searchable() const {
   return out;
 }
 const std::vector<int>& Supernet::widths(const std::string& layer) const { return node(layer).widths; }
-Parameter& Supernet::theta(const std::string& layer) { return node(layer).theta; }
+train::Parameter& Supernet::theta(const std::string& layer) { return node(layer).theta; }
 std::map<std::string, std::vector<int>> Supernet::candidates() const {
   std::map<std::string, std::vector<int>> out;
   for (const auto& n : nodes_) {
@@ -216,8 +216,8 @@ std::vector<int> Supernet::argmax_choice() const {
   return out;
 }
 
-std::vector<Parameter*> Supernet::weight_parameters() {
-  std::vector<Parameter*> out;
+std::vector<train::Parameter*> Supernet::weight_parameters() {
+  std::vector<train::Parameter*> out;
   for (auto& n : nodes_) {
     if (n->pact) out.push_back(&n->pact->alpha_parameter());
     if (n->conv) {
@@ -232,16 +232,16 @@ std::vector<Parameter*> Supernet::weight_parameters() {
   return out;
 }
 
-std::vector<Parameter*> Supernet::arch_parameters() {
-  std::vector<Parameter*> out;
+std::vector<train::Parameter*> Supernet::arch_parameters() {
+  std::vector<train::Parameter*> out;
   for (auto& n : nodes_) {
     if (n->searchable) out.push_back(&n->theta);
   }
   return out;
 }
 
-std::vector<Buffer> Supernet::buffers() {
-  std::vector<Buffer> out;
+std::vector<train::Buffer> Supernet::buffers() {
+  std::vector<train::Buffer> out;
   for (auto& n : nodes_) {
     for (auto& bn : n->bns) {
       out.push_back({bn->gamma.name + ".running_mean", &bn->running_mean});
@@ -252,8 +252,8 @@ std::vector<Buffer> Supernet::buffers() {
 }
 
 void Supernet::zero_grad() {
-  for (Parameter* p : weight_parameters()) p->zero_grad();
-  for (Parameter* p : arch_parameters()) p->zero_grad();
+  for (train::Parameter* p : weight_parameters()) p->zero_grad();
+  for (train::Parameter* p : arch_parameters()) p->zero_grad();
 }
 
 void Supernet::after_step() {
@@ -262,7 +262,7 @@ void Supernet::after_step() {
   }
 }
 
-const Tensor& Supernet::forward(const Tensor& input, bool training, SampleMode mode, double tau, Rng* rng) {
+const train::Tensor& Supernet::forward(const train::Tensor& input, bool training, SampleMode mode, double tau, train::Rng* rng) {
   input_ = &input;
   gumbel_ = mode == SampleMode::gumbel;
   tau_ = tau;
@@ -270,19 +270,19 @@ const Tensor& Supernet::forward(const Tensor& input, bool training, SampleMode m
     n->has_grad = false;
     Node& cur = *n;
     switch (cur.layer.type) {
-      case LayerType::conv:
-      case LayerType::fc:
+      case workloads::LayerType::conv:
+      case workloads::LayerType::fc:
         forward_weighted(cur, training, mode, tau, rng);
         break;
-      case LayerType::pool:
+      case workloads::LayerType::pool:
         cur.pool->forward(input_of(cur, 0), cur.out);
         cur.result = &cur.out;
         break;
-      case LayerType::add:
+      case workloads::LayerType::add:
         // Different widths: the narrower joins the first channels of the wider (NCE.md section 2).
-        add_forward(input_of(cur, 0), input_of(cur, 1), cur.sum);
+        train::add_forward(input_of(cur, 0), input_of(cur, 1), cur.sum);
         if (cur.layer.relu) {
-          relu_forward(cur.sum, cur.out);
+          train::relu_forward(cur.sum, cur.out);
           cur.result = &cur.out;
         } else {
           cur.result = &cur.sum;
@@ -293,9 +293,9 @@ const Tensor& Supernet::forward(const Tensor& input, bool training, SampleMode m
   return *nodes_.back()->result;
 }
 
-void Supernet::forward_weighted(Node& n, bool training, SampleMode mode, double tau, Rng* rng) {
-  const Tensor& x = input_of(n, 0);
-  const Tensor* conv_in = &x;
+void Supernet::forward_weighted(Node& n, bool training, SampleMode mode, double tau, train::Rng* rng) {
+  const train::Tensor& x = input_of(n, 0);
+  const train::Tensor* conv_in = &x;
   if (n.pact) {
     n.pact->forward(x, n.quant_in);
     conv_in = &n.quant_in;
@@ -355,16 +355,16 @@ void Supernet::forward_weighted(Node& n, bool training, SampleMode mode, double 
   for (int k : n.picked) widest = std::max(widest, n.widths[std::size_t(k)]);
   n.conv->set_active(conv_in->c, widest);
   n.conv->forward(*conv_in, n.conv_out);
-  const Tensor& y = n.conv_out;
+  const train::Tensor& y = n.conv_out;
   const std::size_t plane = std::size_t(y.h) * y.w;
   n.mix.resize(y.n, widest, y.h, y.w);
   n.mix.zero();
   for (std::size_t s = 0; s < n.picked.size(); ++s) {
     const int c = n.widths[std::size_t(n.picked[s])];
-    Tensor& slice = n.slice[s];
+    train::Tensor& slice = n.slice[s];
     slice.resize(y.n, c, y.h, y.w);
     for (int i = 0; i < y.n; ++i) std::copy_n(y.image(i), std::size_t(c) * plane, slice.image(i));
-    const Tensor* cur = &slice;
+    const train::Tensor* cur = &slice;
     if (!n.bns.empty()) {
       n.bns[std::size_t(n.picked[s])]->forward(slice, n.normed[s], training);
       cur = &n.normed[s];
@@ -378,14 +378,14 @@ void Supernet::forward_weighted(Node& n, bool training, SampleMode mode, double 
     for (std::size_t e = 0; e < n.mix.size(); ++e) n.mix.data[e] += w * n.aligned[s].data[e];
   }
   if (n.layer.relu) {
-    relu_forward(n.mix, n.out);
+    train::relu_forward(n.mix, n.out);
     n.result = &n.out;
   } else {
     n.result = &n.mix;
   }
 }
 
-void Supernet::accumulate(int index, const Tensor& grad) {
+void Supernet::accumulate(int index, const train::Tensor& grad) {
   if (index < 0) return;
   Node& n = *nodes_[std::size_t(index)];
   if (!n.has_grad) {
@@ -396,24 +396,24 @@ void Supernet::accumulate(int index, const Tensor& grad) {
   for (std::size_t e = 0; e < grad.size(); ++e) n.grad.data[e] += grad.data[e];
 }
 
-void Supernet::backward(const Tensor& dlogits) {
+void Supernet::backward(const train::Tensor& dlogits) {
   accumulate(int(nodes_.size()) - 1, dlogits);
   for (std::size_t idx = nodes_.size(); idx-- > 0;) {
     Node& n = *nodes_[idx];
     if (!n.has_grad) continue;
     switch (n.layer.type) {
-      case LayerType::conv:
-      case LayerType::fc:
+      case workloads::LayerType::conv:
+      case workloads::LayerType::fc:
         backward_weighted(n);
         break;
-      case LayerType::pool:
+      case workloads::LayerType::pool:
         n.pool->backward(input_of(n, 0), n.grad, n.din);
         accumulate(n.inputs[0], n.din);
         break;
-      case LayerType::add: {
-        const Tensor* g = &n.grad;
+      case workloads::LayerType::add: {
+        const train::Tensor* g = &n.grad;
         if (n.layer.relu) {
-          relu_backward(n.out, n.grad, n.dmix);
+          train::relu_backward(n.out, n.grad, n.dmix);
           g = &n.dmix;
         }
         for (std::size_t k = 0; k < 2; ++k) {
@@ -421,7 +421,7 @@ void Supernet::backward(const Tensor& dlogits) {
           if (c == g->c) {
             accumulate(n.inputs[k], *g);
           } else {
-            add_backward_slice(*g, c, n.din);
+            train::add_backward_slice(*g, c, n.din);
             accumulate(n.inputs[k], n.din);
           }
         }
@@ -432,12 +432,12 @@ void Supernet::backward(const Tensor& dlogits) {
 }
 
 void Supernet::backward_weighted(Node& n) {
-  const Tensor* g = &n.grad;
+  const train::Tensor* g = &n.grad;
   if (n.layer.relu) {
-    relu_backward(n.out, n.grad, n.dmix);
+    train::relu_backward(n.out, n.grad, n.dmix);
     g = &n.dmix;
   }
-  const Tensor& y = n.conv_out;
+  const train::Tensor& y = n.conv_out;
   const std::size_t plane = std::size_t(y.h) * y.w;
   n.dconv.resize(y.n, y.c, y.h, y.w);
   n.dconv.zero();
@@ -450,7 +450,7 @@ void Supernet::backward_weighted(Node& n) {
     dweight[s] = dot;
     n.dscaled.resize(g->n, g->c, g->h, g->w);
     for (std::size_t e = 0; e < g->size(); ++e) n.dscaled.data[e] = w * g->data[e];
-    const Tensor* d = &n.dscaled;
+    const train::Tensor* d = &n.dscaled;
     if (c < y.c) {
       cwi_backward(n.dscaled, c, n.dnormed);
       d = &n.dnormed;
@@ -481,7 +481,7 @@ void Supernet::backward_weighted(Node& n) {
     }
   }
   const bool need_input = n.inputs[0] >= 0;
-  const Tensor* conv_in = n.pact ? &n.quant_in : &input_of(n, 0);
+  const train::Tensor* conv_in = n.pact ? &n.quant_in : &input_of(n, 0);
   n.conv->backward(*conv_in, n.dconv, need_input ? &n.din : nullptr);
   if (!need_input) return;
   if (n.pact) {
@@ -492,9 +492,9 @@ void Supernet::backward_weighted(Node& n) {
   }
 }
 
-void Supernet::grow_input(Node& n, int in_channels, Rng& rng, std::vector<Growth>& growth) {
+void Supernet::grow_input(Node& n, int in_channels, train::Rng& rng, std::vector<Growth>& growth) {
   (void)rng;
-  const ConvShape old = n.conv->shape();
+  const train::ConvShape old = n.conv->shape();
   auto grown = make_conv(n.layer, in_channels, old.out_channels, n.conv->weight_bits());
   const int kk = old.kernel * old.kernel;
   // New input channels start with zero weights (ours): the layer computes what it computed,
@@ -509,7 +509,7 @@ void Supernet::grow_input(Node& n, int in_channels, Rng& rng, std::vector<Growth
   n.conv = std::move(grown);
 }
 
-std::vector<Supernet::Growth> Supernet::expand(const std::string& layer, int extra, Rng& rng) {
+std::vector<Supernet::Growth> Supernet::expand(const std::string& layer, int extra, train::Rng& rng) {
   Node& n = node(layer);
   if (!n.searchable || extra <= 0) throw std::invalid_argument("expand: not a searchable layer: " + layer);
   std::vector<Growth> growth;
@@ -518,8 +518,8 @@ std::vector<Supernet::Growth> Supernet::expand(const std::string& layer, int ext
   // NCE.md section 4: the new candidate starts with the widest candidate's logit.
   n.theta.value.push_back(n.theta.value.back());
   n.theta.grad.push_back(0.0f);
-  if (!n.bns.empty()) n.bns.push_back(std::make_unique<BatchNorm2d>(fmt::format("{}.bn.w{}", layer, width), width));
-  const ConvShape old = n.conv->shape();
+  if (!n.bns.empty()) n.bns.push_back(std::make_unique<train::BatchNorm2d>(fmt::format("{}.bn.w{}", layer, width), width));
+  const train::ConvShape old = n.conv->shape();
   auto grown = make_conv(n.layer, old.in_channels, width, n.conv->weight_bits());
   grown->init(rng);  // He-normal for the new filters, like the others (NCE.md section 4)
   const std::size_t kept = std::size_t(old.out_channels) * old.in_channels * old.kernel * old.kernel;
@@ -539,7 +539,7 @@ std::vector<Supernet::Growth> Supernet::expand(const std::string& layer, int ext
   return growth;
 }
 
-Workload Supernet::derive() const {
+workloads::Workload Supernet::derive() const {
   std::map<std::string, int> chosen;
   for (const auto& n : nodes_) {
     if (!n->searchable) continue;
@@ -551,9 +551,9 @@ Workload Supernet::derive() const {
 
 namespace {
 
-int channels_of(const Workload& w, const std::string& name) {
+int channels_of(const workloads::Workload& w, const std::string& name) {
   if (name.empty()) return w.input.channels;
-  const Layer& layer = w.layer(name);
+  const workloads::Layer& layer = w.layer(name);
   if (layer.has_weights()) return layer.out_channels;
   if (layer.inputs.empty()) return layer.input_shape ? layer.input_shape->channels : w.input.channels;
   return channels_of(w, layer.inputs[0]);
@@ -561,33 +561,33 @@ int channels_of(const Workload& w, const std::string& name) {
 
 }  // namespace
 
-Workload derive_workload(const Workload& base, const std::map<std::string, int>& widths) {
-  Workload out = base;
+workloads::Workload derive_workload(const workloads::Workload& base, const std::map<std::string, int>& widths) {
+  workloads::Workload out = base;
   for (const auto& [name, width] : widths) out.set_out_channels(name, width);
   for (std::size_t i = 0; i < out.layers.size(); ++i) {
-    if (out.layers[i].type != LayerType::add || out.layers[i].inputs.size() != 2) continue;
+    if (out.layers[i].type != workloads::LayerType::add || out.layers[i].inputs.size() != 2) continue;
     const int main = channels_of(out, out.layers[i].inputs[0]);
     const std::string shortcut = out.layers[i].inputs[1];
     if (channels_of(out, shortcut) == main) continue;
-    Layer& producer = out.layer(shortcut);
+    workloads::Layer& producer = out.layer(shortcut);
     // A fixed-width conv on the shortcut (a projection, or the stem feeding the first block) is
     // what bind_widths ties to the main branch, so the derived widths are the ones the cost
     // tables priced.
-    if (producer.type == LayerType::conv && !producer.searchable) {
+    if (producer.type == workloads::LayerType::conv && !producer.searchable) {
       producer.out_channels = main;
       continue;
     }
     // NCE.md section 2: a block whose widths differ gets a 1x1 projection shortcut, kept at
     // W8A8 like the zoo's shortcuts (NCE paper section 5.1).
-    Layer proj;
+    workloads::Layer proj;
     proj.name = out.layers[i].name + ".proj";
-    proj.type = LayerType::conv;
+    proj.type = workloads::LayerType::conv;
     proj.inputs = {shortcut};
     proj.out_channels = main;
     proj.kernel_h = proj.kernel_w = 1;
     proj.stride = 1;
     proj.padding = 0;
-    proj.precision = Precision{8, 8};
+    proj.precision = workloads::Precision{8, 8};
     proj.batch_norm = true;
     out.layers[i].inputs[1] = proj.name;
     out.layers.insert(out.layers.begin() + std::ptrdiff_t(i), proj);

@@ -36,23 +36,23 @@ SystolicArray::SystolicArray(sc_core::sc_module_name name) : sc_core::sc_module(
 }
 
 void SystolicArray::start(int step, int input_slot, int weight_slot, int output_slot) {
-  const LayerSchedule& s = *job->schedule;
-  const AcceleratorConfig& config = *job->config;
+  const cost_models::LayerSchedule& s = *job->schedule;
+  const cost_models::AcceleratorConfig& config = *job->config;
   step_ = &s.steps[step];
   in_slot_ = input_slot;
   w_slot_ = weight_slot;
   out_slot_ = output_slot;
   start_cycle_ = current_cycle();
-  const int if_word = effective_word_bits(config, config.ifmap);
-  const int w_word = effective_word_bits(config, config.weight);
-  const int of_word = effective_word_bits(config, config.ofmap);
+  const int if_word = cost_models::effective_word_bits(config, config.ifmap);
+  const int w_word = cost_models::effective_word_bits(config, config.weight);
+  const int of_word = cost_models::effective_word_bits(config, config.ofmap);
 
   folds_.clear();
-  for_each_fold(s, *step_, [&](const ArrayFold& fold) {
+  cost_models::for_each_fold(s, *step_, [&](const cost_models::ArrayFold& fold) {
     FoldTiming f;
     f.fold = fold;
     const std::int64_t of_words = ceil_div(std::int64_t{fold.m_size} * 32, of_word) * (fold.accumulate ? 2 : 1);
-    if (s.dataflow == Dataflow::weight_stationary) {
+    if (s.dataflow == cost_models::Dataflow::weight_stationary) {
       f.weight_beats = static_cast<int>(ceil_div(ceil_div(2 * fold.m_size, w_word), config.weight.ports));
       f.beats = static_cast<int>(std::max({std::int64_t{1}, ceil_div(ceil_div(2 * fold.k_size, if_word), config.ifmap.ports),
                                            ceil_div(of_words, config.ofmap.ports)}));
@@ -68,7 +68,7 @@ void SystolicArray::start(int step, int input_slot, int weight_slot, int output_
   const int cols = s.cols;
   for (std::size_t i = 0; i < folds_.size(); ++i) {
     FoldTiming& f = folds_[i];
-    if (s.dataflow == Dataflow::weight_stationary) {
+    if (s.dataflow == cost_models::Dataflow::weight_stationary) {
       if (i == 0) {
         f.load = 0;
         f.t0 = std::int64_t{rows} * f.weight_beats;
@@ -124,7 +124,7 @@ void SystolicArray::start(int step, int input_slot, int weight_slot, int output_
 
 void SystolicArray::tick() {
   const std::int64_t c = current_cycle() - start_cycle_;
-  const bool finished = job->schedule->dataflow == Dataflow::weight_stationary ? tick_weight_stationary(c)
+  const bool finished = job->schedule->dataflow == cost_models::Dataflow::weight_stationary ? tick_weight_stationary(c)
                                                                                 : tick_output_stationary(c);
   if (finished) {
     busy_ = false;
@@ -136,9 +136,9 @@ void SystolicArray::tick() {
 }
 
 bool SystolicArray::tick_weight_stationary(std::int64_t c) {
-  const LayerSchedule& s = *job->schedule;
-  const AcceleratorConfig& config = *job->config;
-  LayerStats& stats = *job->stats;
+  const cost_models::LayerSchedule& s = *job->schedule;
+  const cost_models::AcceleratorConfig& config = *job->config;
+  cost_models::LayerStats& stats = *job->stats;
   const int rows = s.rows;
 
   // Weight loads: one weight row per weight_beats cycles; rows beyond k_size shift in zeros.
@@ -150,7 +150,7 @@ bool SystolicArray::tick_weight_stationary(std::int64_t c) {
       const std::int64_t row = (c - f.load) / f.weight_beats;
       if (row == 0) stats.weight_register_bits += std::int64_t{f.fold.k_size} * f.fold.m_size * 2;
       if (row < f.fold.k_size) {
-        buffers->weight.read(ceil_div(2 * f.fold.m_size, effective_word_bits(config, config.weight)), 2 * f.fold.m_size);
+        buffers->weight.read(ceil_div(2 * f.fold.m_size, cost_models::effective_word_bits(config, config.weight)), 2 * f.fold.m_size);
       }
     }
   }
@@ -165,7 +165,7 @@ bool SystolicArray::tick_weight_stationary(std::int64_t c) {
   } else if (c < f.t0 + f.fold.n_size * f.beats) {
     if ((c - f.t0) % f.beats == 0) {
       ++stats.compute_cycles;
-      buffers->ifmap.read(ceil_div(2 * f.fold.k_size, effective_word_bits(config, config.ifmap)), 2 * f.fold.k_size);
+      buffers->ifmap.read(ceil_div(2 * f.fold.k_size, cost_models::effective_word_bits(config, config.ifmap)), 2 * f.fold.k_size);
     } else {
       ++stats.stall_other;
     }
@@ -199,8 +199,8 @@ bool SystolicArray::tick_weight_stationary(std::int64_t c) {
 }
 
 bool SystolicArray::tick_output_stationary(std::int64_t c) {
-  const AcceleratorConfig& config = *job->config;
-  LayerStats& stats = *job->stats;
+  const cost_models::AcceleratorConfig& config = *job->config;
+  cost_models::LayerStats& stats = *job->stats;
   FoldTiming& f = folds_[streaming_];
   const std::int64_t rel = c - f.t0;
   const std::int64_t stream = f.fold.k_size * std::int64_t{f.beats};
@@ -208,8 +208,8 @@ bool SystolicArray::tick_output_stationary(std::int64_t c) {
   if (rel < stream) {
     if (rel % f.beats == 0) {
       ++stats.compute_cycles;
-      buffers->ifmap.read(ceil_div(2 * f.fold.n_size, effective_word_bits(config, config.ifmap)), 2 * f.fold.n_size);
-      buffers->weight.read(ceil_div(2 * f.fold.m_size, effective_word_bits(config, config.weight)), 2 * f.fold.m_size);
+      buffers->ifmap.read(ceil_div(2 * f.fold.n_size, cost_models::effective_word_bits(config, config.ifmap)), 2 * f.fold.n_size);
+      buffers->weight.read(ceil_div(2 * f.fold.m_size, cost_models::effective_word_bits(config, config.weight)), 2 * f.fold.m_size);
     } else {
       ++stats.stall_other;
     }
@@ -231,9 +231,9 @@ bool SystolicArray::tick_output_stationary(std::int64_t c) {
   return false;
 }
 
-std::int8_t SystolicArray::activation_digit(const ArrayFold& fold, std::int64_t pixel, int k) const {
-  const LayerSchedule& s = *job->schedule;
-  const ScheduleStep& step = *step_;
+std::int8_t SystolicArray::activation_digit(const cost_models::ArrayFold& fold, std::int64_t pixel, int k) const {
+  const cost_models::LayerSchedule& s = *job->schedule;
+  const cost_models::ScheduleStep& step = *step_;
   const std::int64_t p = step.n0 + pixel;
   const int y = static_cast<int>(p / s.out.width);
   const int x = static_cast<int>(p % s.out.width);
@@ -252,7 +252,7 @@ std::int8_t SystolicArray::activation_digit(const ArrayFold& fold, std::int64_t 
 // t0 + j*beats + R + c; it is captured then and written to the output buffer at the same cycle
 // the behavioural model writes it, so outputs and every count must agree.
 void SystolicArray::clock_rtl(std::int64_t c) {
-  const LayerSchedule& s = *job->schedule;
+  const cost_models::LayerSchedule& s = *job->schedule;
   const int rows = s.rows;
   const std::int64_t k_total = s.gemm.k;
   bool shift = false;
@@ -297,9 +297,9 @@ void SystolicArray::clock_rtl(std::int64_t c) {
 }
 
 void SystolicArray::compute_pixel(std::size_t fold_index, std::int64_t pixel, std::int32_t* sums) {
-  const LayerSchedule& s = *job->schedule;
-  const ScheduleStep& step = *step_;
-  const ArrayFold& fold = folds_[fold_index].fold;
+  const cost_models::LayerSchedule& s = *job->schedule;
+  const cost_models::ScheduleStep& step = *step_;
+  const cost_models::ArrayFold& fold = folds_[fold_index].fold;
   // The fold's weight tile as the PEs hold it, [k][m] (transposed once per fold so the per-pixel
   // product runs along m, the array's columns), freed with the fold's last output.
   std::vector<std::int32_t>& tile = tiles_[fold_index];
@@ -349,14 +349,14 @@ void SystolicArray::compute_pixel(std::size_t fold_index, std::int64_t pixel, st
 }
 
 void SystolicArray::emit_outputs(const FoldTiming& f, std::int64_t pixel, const std::int32_t* sums) {
-  const LayerSchedule& s = *job->schedule;
-  const AcceleratorConfig& config = *job->config;
-  LayerStats& stats = *job->stats;
-  const ArrayFold& fold = f.fold;
+  const cost_models::LayerSchedule& s = *job->schedule;
+  const cost_models::AcceleratorConfig& config = *job->config;
+  cost_models::LayerStats& stats = *job->stats;
+  const cost_models::ArrayFold& fold = f.fold;
   // Digit pass (i, j) weighs 4^(i + j): shift-and-add in the output buffer.
   const std::int32_t scale = std::int32_t{1} << (2 * (fold.act_digit + fold.weight_digit));
   std::int32_t* out = buffers->ofmap.slots[out_slot_].data();
-  const std::int64_t words = ceil_div(std::int64_t{fold.m_size} * 32, effective_word_bits(config, config.ofmap));
+  const std::int64_t words = ceil_div(std::int64_t{fold.m_size} * 32, cost_models::effective_word_bits(config, config.ofmap));
   const std::int64_t n_size = step_->n_size;
   if (fold.accumulate) {
     buffers->ofmap.read(words, std::int64_t{fold.m_size} * 32);

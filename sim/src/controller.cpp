@@ -18,8 +18,8 @@ void Controller::run() {
 }
 
 void Controller::execute() {
-  const LayerSchedule& s = *job->schedule;
-  LayerStats& stats = *job->stats;
+  const cost_models::LayerSchedule& s = *job->schedule;
+  cost_models::LayerStats& stats = *job->stats;
   const std::size_t n = s.steps.size();
   std::vector<std::unique_ptr<Transfer>> transfers;
   std::vector<Transfer*> inputs(n), weights(n), writebacks(n, nullptr);
@@ -37,7 +37,7 @@ void Controller::execute() {
     return t;
   };
   for (std::size_t i = 0; i < n; ++i) {
-    const ScheduleStep& step = s.steps[i];
+    const cost_models::ScheduleStep& step = s.steps[i];
     const int index = static_cast<int>(i);
     if (step.input_bytes > 0 || i == 0) {
       input_slot[i] = input_blocks++ % 2;

@@ -23,7 +23,7 @@ void DmaEngine::run() {
         transfer->bytes;
     // The channel is busy for the transfer's bytes; the data lands `latency` cycles later while
     // the next transfer already occupies the channel.
-    const std::int64_t occupancy = dram_occupancy_cycles(transfer->bytes, job->config->dram);
+    const std::int64_t occupancy = cost_models::dram_occupancy_cycles(transfer->bytes, job->config->dram);
     if (occupancy > 0) sc_core::wait(kClockPeriod * static_cast<double>(occupancy));
     const int latency = job->config->dram.latency_cycles;
     transfer->done_cycle = current_cycle() + latency;
@@ -32,8 +32,8 @@ void DmaEngine::run() {
 }
 
 void DmaEngine::move_data(const Transfer& t) {
-  const LayerSchedule& s = *job->schedule;
-  const ScheduleStep& step = s.steps[t.step];
+  const cost_models::LayerSchedule& s = *job->schedule;
+  const cost_models::ScheduleStep& step = s.steps[t.step];
   const std::int64_t k = s.gemm.k;
   const int cg = s.in.channels / s.groups;
   const int mg = static_cast<int>(s.gemm.m);
@@ -71,7 +71,7 @@ void DmaEngine::move_data(const Transfer& t) {
         const std::int32_t* src = job->dram_weights->data() + std::size_t(step.group * mg + step.m0 + m) * k;
         for (std::int64_t kk = 0; kk < k; ++kk) {
           // Radix 4 with digits {-2,-1,0,1} (a complete residue system, so the digits are
-          // unique and equal nce::ref::weight_digits): d = ((w + 2) mod 4) - 2, w <- (w - d) / 4.
+          // unique and equal nce::workloads::ref::weight_digits): d = ((w + 2) mod 4) - 2, w <- (w - d) / 4.
           std::int32_t code = src[kk];
           for (int d = 0; d < s.weight_digits; ++d) {
             const std::int32_t digit = ((code + 2) & 3) - 2;

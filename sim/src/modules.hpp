@@ -22,12 +22,12 @@ inline std::int64_t current_cycle() {
 // What one simulate_layer call asks of the hardware: the schedule, the operands in "DRAM" and
 // where the results and counts go.
 struct LayerJob {
-  const LayerSchedule* schedule = nullptr;
-  const AcceleratorConfig* config = nullptr;
+  const cost_models::LayerSchedule* schedule = nullptr;
+  const cost_models::AcceleratorConfig* config = nullptr;
   const std::vector<std::int32_t>* dram_input = nullptr;    // CHW codes of schedule->in
   const std::vector<std::int32_t>* dram_weights = nullptr;  // [m][k] codes
   std::vector<std::int32_t>* dram_output = nullptr;         // [m][n] sums
-  LayerStats* stats = nullptr;
+  cost_models::LayerStats* stats = nullptr;
   bool rtl = false;
 };
 
@@ -35,7 +35,7 @@ struct LayerJob {
 template <typename T>
 struct SramBuffer {
   std::vector<T> slots[2];
-  BufferAccessCounts counts;
+  cost_models::BufferAccessCounts counts;
   void read(std::int64_t words, std::int64_t bits) {
     counts.reads += words;
     counts.read_bits += bits;
@@ -94,7 +94,7 @@ SC_MODULE(SystolicArray) {
 
  private:
   struct FoldTiming {
-    ArrayFold fold;
+    cost_models::ArrayFold fold;
     int weight_beats = 1;  // WS: cycles per weight row loaded
     int beats = 1;         // cycles per streamed column (SRAM ports)
     int drain_beats = 1;   // OS: cycles per drained output row
@@ -107,12 +107,12 @@ SC_MODULE(SystolicArray) {
   bool tick_output_stationary(std::int64_t c);
   void compute_pixel(std::size_t fold_index, std::int64_t pixel, std::int32_t* sums);
   void emit_outputs(const FoldTiming& f, std::int64_t pixel, const std::int32_t* sums);
-  std::int8_t activation_digit(const ArrayFold& fold, std::int64_t pixel, int k) const;
+  std::int8_t activation_digit(const cost_models::ArrayFold& fold, std::int64_t pixel, int k) const;
   void clock_rtl(std::int64_t c);  // RTL mode: drive the verilated grid for cycle c, capture psum_o
 
   sc_core::sc_event start_event_;
   bool busy_ = false;
-  const ScheduleStep* step_ = nullptr;
+  const cost_models::ScheduleStep* step_ = nullptr;
   int in_slot_ = 0, w_slot_ = 0, out_slot_ = 0;
   std::int64_t start_cycle_ = 0;
   std::vector<FoldTiming> folds_;

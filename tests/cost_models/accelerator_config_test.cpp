@@ -3,15 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "nce/cost_models/accelerator_config.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 namespace {
 
 std::string error_of(const std::function<void()>& f) {
   try {
     f();
-  } catch (const InputError& error) {
+  } catch (const core::InputError& error) {
     return error.what();
   }
   return "";
@@ -97,4 +97,4 @@ TEST(AcceleratorConfig, InvalidFieldsAreNamed) {
 }
 
 }  // namespace
-}  // namespace nce
+}  // namespace nce::cost_models

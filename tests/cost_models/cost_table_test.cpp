@@ -6,18 +6,24 @@
 #include <fstream>
 
 #include "nce/cost_models/cost_table.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/zoo.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 namespace {
 
-std::map<std::string, std::vector<int>> half_and_full(const Workload& w) {
-  std::map<std::string, std::vector<int>> candidates;
-  for (const Layer& layer : w.layers) {
-    if (layer.searchable) candidates[layer.name] = {layer.out_channels / 2, layer.out_channels, layer.out_channels + 8};
+// Every conv/fc layer; the searchable ones at half, full and full + 8 input and output channels.
+std::vector<LayerTableSpec> half_and_full(const workloads::Workload& w) {
+  const auto infos = analyze(w);
+  std::vector<LayerTableSpec> specs;
+  for (std::size_t i = 0; i < w.layers.size(); ++i) {
+    const workloads::Layer& layer = w.layers[i];
+    if (!layer.has_weights()) continue;
+    const int in = infos[i].in.channels, out = infos[i].out.channels;
+    specs.push_back(layer_table_spec(w, infos, i, layer.searchable ? std::vector<int>{in / 2, in, in + 8} : std::vector<int>{in},
+                                     layer.searchable ? std::vector<int>{out / 2, out, out + 8} : std::vector<int>{out}));
   }
-  return candidates;
+  return specs;
 }
 
 // A tiling-shaped cost that depends on the config, counting how often it is asked.
@@ -26,7 +32,7 @@ class TileCountModel final : public CostModel {
   mutable std::atomic<int> evaluations{0};
   std::string name() const override { return "tile-count"; }
   std::string version() const override { return "1"; }
-  LayerStats evaluate(const Layer& layer, const LayerInfo& info, const AcceleratorConfig& config) const override {
+  LayerStats evaluate(const workloads::Layer& layer, const workloads::LayerInfo& info, const AcceleratorConfig& config) const override {
     ++evaluations;
     LayerStats stats;
     stats.layer = layer.name;
@@ -49,23 +55,10 @@ class CostTableCache : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-TEST(CostTable, MacsMetricGivesTheSameExpectedCostAsTheMacsFunction) {
-  const Workload w = zoo::make("resnet20");
-  const WidthBinding binding = bind_widths(w, half_and_full(w));
-  const CostTable table = build_cost_table(w, binding, ShapeCostModel{}, AcceleratorConfig{}, std::nullopt);
-  const auto from_table = table.terms(binding, CostMetric::macs);
-  const auto direct = build_cost_terms(w, binding, macs_cost(w));
-  ASSERT_EQ(from_table.size(), direct.size());
-  for (std::size_t t = 0; t < direct.size(); ++t) {
-    EXPECT_EQ(from_table[t].layer, direct[t].layer);
-    EXPECT_TRUE(from_table[t].table.isApprox(direct[t].table, 0.0)) << w.layers[direct[t].layer].name;
-  }
-}
-
 TEST(CostTable, ParamsEntriesAreThoseOfTheResizedLayer) {
-  const Workload w = zoo::make("resnet20");
-  const WidthBinding binding = bind_widths(w, half_and_full(w));
-  const CostTable table = build_cost_table(w, binding, ShapeCostModel{}, AcceleratorConfig{}, std::nullopt);
+  const workloads::Workload w = workloads::zoo::make("resnet20");
+  const std::vector<LayerTableSpec> specs = half_and_full(w);
+  const CostTable table = build_cost_table(w.name, specs, *make_cost_model("shape"), AcceleratorConfig{}, std::nullopt);
   for (const LayerCostTable& layer : table.layers) {
     if (layer.name != "stage2.block1.conv_a") continue;
     // Input from stage2.block0.conv_b {16, 32, 40}, output {16, 32, 40}; 3x3 weights + BN.
@@ -76,13 +69,13 @@ TEST(CostTable, ParamsEntriesAreThoseOfTheResizedLayer) {
 }
 
 TEST_F(CostTableCache, SecondBuildReadsEverythingFromDisk) {
-  const Workload w = zoo::make("resnet20");
-  const WidthBinding binding = bind_widths(w, half_and_full(w));
+  const workloads::Workload w = workloads::zoo::make("resnet20");
+  const std::vector<LayerTableSpec> specs = half_and_full(w);
   TileCountModel model;
   CostTableBuildStats first, second;
-  const CostTable a = build_cost_table(w, binding, model, AcceleratorConfig{}, dir_, &first);
+  const CostTable a = build_cost_table(w.name, specs, model, AcceleratorConfig{}, dir_, &first);
   const int evaluations = model.evaluations;
-  const CostTable b = build_cost_table(w, binding, model, AcceleratorConfig{}, dir_, &second);
+  const CostTable b = build_cost_table(w.name, specs, model, AcceleratorConfig{}, dir_, &second);
   EXPECT_GT(first.evaluated, 0);
   EXPECT_EQ(first.evaluated, evaluations);
   // Identical geometries share entries: fewer distinct variants than table cells.
@@ -94,18 +87,18 @@ TEST_F(CostTableCache, SecondBuildReadsEverythingFromDisk) {
 }
 
 TEST_F(CostTableCache, AChangedConfigOrEnergyTableNeverReusesAnEntry) {
-  const Workload w = zoo::make("resnet20");
-  const WidthBinding binding = bind_widths(w, half_and_full(w));
+  const workloads::Workload w = workloads::zoo::make("resnet20");
+  const std::vector<LayerTableSpec> specs = half_and_full(w);
   TileCountModel model;
   CostTableBuildStats base, wider, pricier;
   AcceleratorConfig config;
-  const CostTable a = build_cost_table(w, binding, model, config, dir_, &base);
+  const CostTable a = build_cost_table(w.name, specs, model, config, dir_, &base);
   config.cols = 32;
-  const CostTable b = build_cost_table(w, binding, model, config, dir_, &wider);
+  const CostTable b = build_cost_table(w.name, specs, model, config, dir_, &wider);
   EXPECT_EQ(wider.from_cache, 0);
   EXPECT_EQ(wider.evaluated, base.evaluated);
   config.energy.dram_pj_per_byte *= 2;
-  build_cost_table(w, binding, model, config, dir_, &pricier);
+  build_cost_table(w.name, specs, model, config, dir_, &pricier);
   EXPECT_EQ(pricier.from_cache, 0);
   // And the wider array's numbers are really its own: 24 output channels (16 + 8) need 2
   // column tiles of 16 but 1 of 32.
@@ -116,13 +109,13 @@ TEST_F(CostTableCache, AChangedConfigOrEnergyTableNeverReusesAnEntry) {
 }
 
 TEST_F(CostTableCache, ADamagedCacheFileIsRebuiltNotTrusted) {
-  const Workload w = zoo::make("resnet20");
-  const WidthBinding binding = bind_widths(w, half_and_full(w));
+  const workloads::Workload w = workloads::zoo::make("resnet20");
+  const std::vector<LayerTableSpec> specs = half_and_full(w);
   TileCountModel model;
   CostTableBuildStats first, second;
-  const CostTable a = build_cost_table(w, binding, model, AcceleratorConfig{}, dir_, &first);
+  const CostTable a = build_cost_table(w.name, specs, model, AcceleratorConfig{}, dir_, &first);
   for (const auto& file : std::filesystem::directory_iterator(dir_)) std::ofstream(file.path()) << "{ not json";
-  const CostTable b = build_cost_table(w, binding, model, AcceleratorConfig{}, dir_, &second);
+  const CostTable b = build_cost_table(w.name, specs, model, AcceleratorConfig{}, dir_, &second);
   EXPECT_EQ(second.from_cache, 0);
   for (std::size_t t = 0; t < a.layers.size(); ++t) EXPECT_EQ(a.layers[t].entries, b.layers[t].entries);
 }
@@ -130,8 +123,8 @@ TEST_F(CostTableCache, ADamagedCacheFileIsRebuiltNotTrusted) {
 TEST(CostTable, MetricNamesAndErrors) {
   EXPECT_EQ(cost_metric_from_string("flops"), CostMetric::macs);
   EXPECT_EQ(cost_metric_from_string("latency"), CostMetric::cycles);
-  EXPECT_THROW(cost_metric_from_string("watts"), InputError);
+  EXPECT_THROW(cost_metric_from_string("watts"), core::InputError);
 }
 
 }  // namespace
-}  // namespace nce
+}  // namespace nce::cost_models

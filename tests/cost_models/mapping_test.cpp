@@ -3,22 +3,22 @@
 #include <gtest/gtest.h>
 
 #include "nce/cost_models/schedule.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/zoo.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 namespace {
 
-LayerSchedule map_single(Layer layer, TensorShape in, const AcceleratorConfig& config) {
-  Workload w;
+LayerSchedule map_single(workloads::Layer layer, workloads::TensorShape in, const AcceleratorConfig& config) {
+  workloads::Workload w;
   w.name = "single";
   w.input = in;
   w.layers = {layer};
   return map_layer(w.layers[0], analyze(w)[0], config);
 }
 
-Layer conv3x3(int out_channels, Precision precision = {}) {
-  Layer conv;
+workloads::Layer conv3x3(int out_channels, workloads::Precision precision = {}) {
+  workloads::Layer conv;
   conv.name = "conv";
   conv.out_channels = out_channels;
   conv.kernel_h = conv.kernel_w = 3;
@@ -63,7 +63,7 @@ TEST(Mapping, BlocksStayWithinHalfOfEachBuffer) {
   config.weight.capacity_bytes = 4096;
   config.ofmap.capacity_bytes = 4096;
   for (const char* name : {"resnet20", "vgg16"}) {
-    const Workload w = zoo::make(name);
+    const workloads::Workload w = workloads::zoo::make(name);
     for (const LayerSchedule& s : map_workload(w, config)) {
       if (!s.on_array) continue;
       const int cg = s.in.channels / s.groups;
@@ -82,7 +82,7 @@ TEST(Mapping, BlocksStayWithinHalfOfEachBuffer) {
 TEST(Mapping, PicksTheLoopOrderWithLessTraffic) {
   // Weights (4608 x 512 at 2 bits = 576 KiB) dwarf the 7x7 input: keep each weight block once
   // and stream the small input past it (weights outer), so weights cross DRAM exactly once.
-  Layer conv = conv3x3(512);
+  workloads::Layer conv = conv3x3(512);
   const LayerSchedule s = map_single(conv, {512, 7, 7}, AcceleratorConfig{});
   std::int64_t weight_bytes = 0;
   for (const ScheduleStep& step : s.steps) weight_bytes += step.weight_bytes;
@@ -96,12 +96,12 @@ TEST(Mapping, TileThatFitsNoBufferIsAnInputErrorNamingTheBuffer) {
   try {
     map_single(conv3x3(16), {64, 8, 8}, config);
     FAIL() << "expected InputError";
-  } catch (const InputError& error) {
+  } catch (const core::InputError& error) {
     EXPECT_NE(std::string(error.what()).find("buffers.weight.capacity_kib"), std::string::npos) << error.what();
   }
   config = AcceleratorConfig{};
   config.ifmap.capacity_bytes = 64;
-  EXPECT_THROW(map_single(conv3x3(16), {64, 8, 8}, config), InputError);
+  EXPECT_THROW(map_single(conv3x3(16), {64, 8, 8}, config), core::InputError);
 }
 
 TEST(Mapping, DoubleBufferSlotsAreFreedTwoBlocksLater) {
@@ -115,4 +115,4 @@ TEST(Mapping, DoubleBufferSlotsAreFreedTwoBlocksLater) {
 }
 
 }  // namespace
-}  // namespace nce
+}  // namespace nce::cost_models

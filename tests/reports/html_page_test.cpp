@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "nce/reports/html_page.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
 namespace nce::reports {
 namespace {
@@ -56,7 +56,7 @@ TEST(WriteFileAtomically, ReplacesTheFileAndLeavesNoPartial) {
   std::string content((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(content, "second");
   EXPECT_FALSE(std::filesystem::exists(dir / "a.txt.partial"));
-  EXPECT_THROW(write_file_atomically(dir / "missing-dir" / "b.txt", "x"), InputError);
+  EXPECT_THROW(write_file_atomically(dir / "missing-dir" / "b.txt", "x"), core::InputError);
   std::filesystem::remove_all(dir);
 }
 

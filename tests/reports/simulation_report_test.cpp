@@ -30,11 +30,11 @@ std::size_t count(const std::string& text, const std::string& needle) {
 class SimulationReportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const Workload w = zoo::make("resnet20");
+    const workloads::Workload w = workloads::zoo::make("resnet20");
     report_ = new SimulationReport();
-    report_->config = AcceleratorConfig{};
+    report_->config = cost_models::AcceleratorConfig{};
     report_->stats = sim::simulate_workload(w, report_->config);
-    for (const Layer& layer : w.layers) {
+    for (const workloads::Layer& layer : w.layers) {
       report_->precisions.push_back(layer.has_weights() ? "W2A2" : "-");
     }
     report_->source = "test";
@@ -94,7 +94,7 @@ TEST_F(SimulationReportTest, ChromiumRendersOneRowPerLayerAndEveryChart) {
   const std::size_t end = html.find("</tbody>", body);
   ASSERT_NE(body, std::string::npos);
   EXPECT_EQ(count(html.substr(body, end - body), "<tr>"), report_->stats.layers.size());
-  for (const LayerStats& layer : report_->stats.layers) {
+  for (const cost_models::LayerStats& layer : report_->stats.layers) {
     EXPECT_NE(html.find("<td>" + layer.layer + "</td>", body), std::string::npos) << layer.layer;
   }
   // Four inline SVG charts with drawn bars: utilization, cycle breakdown, energy per layer, total energy.

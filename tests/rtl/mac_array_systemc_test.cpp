@@ -1,5 +1,5 @@
 // The --sc (SystemC) model of a 4x4 mac_array, clocked by sc_clock and driven by a SystemC
-// testbench process through the protocol of rtl/mac_array.sv, against nce::ref.
+// testbench process through the protocol of rtl/mac_array.sv, against nce::workloads::ref.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -86,7 +86,7 @@ TEST(MacArraySystemC, ClocksOneTileThroughTheScModelBitExact) {
   dut.psum_o(bench.psum);
 
   std::mt19937_64 rng(4);
-  nce::ref::Filters filters(kCols, kRows, 1, 1);
+  nce::workloads::ref::Filters filters(kCols, kRows, 1, 1);
   for (int r = 0; r < kRows; ++r) {
     for (int c = 0; c < kCols; ++c) {
       bench.weights[r][c] = static_cast<std::int8_t>(std::uniform_int_distribution<int>(-2, 1)(rng));
@@ -103,9 +103,9 @@ TEST(MacArraySystemC, ClocksOneTileThroughTheScModelBitExact) {
   EXPECT_LT(sc_core::sc_time_stamp(), sc_core::sc_time(200, sc_core::SC_NS));
 
   for (int j = 0; j < kColumns; ++j) {
-    nce::ref::FeatureMap column(kRows, 1, 1);
+    nce::workloads::ref::FeatureMap column(kRows, 1, 1);
     for (int r = 0; r < kRows; ++r) column.at(r, 0, 0) = bench.x[r][j];
-    const std::vector<std::int32_t> expected = nce::ref::fully_connected(column, filters);
+    const std::vector<std::int32_t> expected = nce::workloads::ref::fully_connected(column, filters);
     for (int c = 0; c < kCols; ++c) EXPECT_EQ(bench.y[c][j], expected[std::size_t(c)]) << "c=" << c << " j=" << j;
   }
 }

@@ -1,12 +1,12 @@
 // mac_array (rtl/mac_array.sv) through nce::rtl::ArrayDriver, checked bit for bit against the
-// integer reference model (nce::ref).
+// integer reference model (nce::workloads::ref).
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "nce/rtl/array_driver.hpp"
 #include "nce/rtl/random_tiles.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/reference_model.hpp"
 
 namespace {
@@ -126,14 +126,14 @@ TEST(MacArrayLayer, Resnet20Conv16To16At32x32EqualsReferenceConv) {
   // ResNet20 stage 1: 16 -> 16 channels, 3x3, stride 1, pad 1, 32x32. im2col gives K = 144
   // (9 row tiles of 16), M = 16, N = 1024; the driver adds the 9 partial sums per output.
   std::mt19937_64 rng(20);
-  nce::ref::FeatureMap input(16, 32, 32);
-  nce::ref::Filters filters(16, 16, 3, 3);
+  nce::workloads::ref::FeatureMap input(16, 32, 32);
+  nce::workloads::ref::Filters filters(16, 16, 3, 3);
   for (auto& v : input.values) v = std::uniform_int_distribution<int>(0, 3)(rng);
   for (auto& v : filters.values) v = std::uniform_int_distribution<int>(-2, 1)(rng);
-  const nce::ref::ConvGeometry geometry{1, 1, 1};
+  const nce::workloads::ref::ConvGeometry geometry{1, 1, 1};
   ArrayDriver driver = make_driver(16, 16);
-  const nce::ref::FeatureMap rtl = nce::rtl::conv2d_on_array(driver, input, filters, geometry);
-  const nce::ref::FeatureMap ref = nce::ref::conv2d(input, filters, geometry);
+  const nce::workloads::ref::FeatureMap rtl = nce::rtl::conv2d_on_array(driver, input, filters, geometry);
+  const nce::workloads::ref::FeatureMap ref = nce::workloads::ref::conv2d(input, filters, geometry);
   ASSERT_EQ(rtl.channels, 16);
   ASSERT_EQ(rtl.height, 32);
   ASSERT_EQ(rtl.width, 32);
@@ -145,13 +145,13 @@ TEST(MacArrayLayer, Resnet20Downsampling16To32Stride2EqualsReferenceConv) {
   // ResNet20 stage 2 entry: 16 -> 32, 3x3, stride 2, pad 1, 32x32 -> 16x16; M = 32 needs two
   // column tiles on a 16x16 array.
   std::mt19937_64 rng(21);
-  nce::ref::FeatureMap input(16, 32, 32);
-  nce::ref::Filters filters(32, 16, 3, 3);
+  nce::workloads::ref::FeatureMap input(16, 32, 32);
+  nce::workloads::ref::Filters filters(32, 16, 3, 3);
   for (auto& v : input.values) v = std::uniform_int_distribution<int>(0, 3)(rng);
   for (auto& v : filters.values) v = std::uniform_int_distribution<int>(-2, 1)(rng);
-  const nce::ref::ConvGeometry geometry{2, 1, 1};
+  const nce::workloads::ref::ConvGeometry geometry{2, 1, 1};
   ArrayDriver driver = make_driver(16, 16);
-  EXPECT_TRUE(nce::rtl::conv2d_on_array(driver, input, filters, geometry) == nce::ref::conv2d(input, filters, geometry));
+  EXPECT_TRUE(nce::rtl::conv2d_on_array(driver, input, filters, geometry) == nce::workloads::ref::conv2d(input, filters, geometry));
 }
 
 TEST(ArrayDriver, RefusesAnAccumulatorThatCouldWrap) {
@@ -166,20 +166,20 @@ TEST(ArrayDriver, RefusesAnAccumulatorThatCouldWrap) {
 TEST(ArrayDriver, RejectsTilesThatDoNotFitOrHoldBadCodes) {
   ArrayDriver driver = make_driver(4, 4);
   GemmTile too_deep{5, 1, 1, std::vector<std::int8_t>(5), std::vector<std::uint8_t>(5)};
-  EXPECT_THROW(driver.run(std::span(&too_deep, 1)), nce::InputError);
+  EXPECT_THROW(driver.run(std::span(&too_deep, 1)), nce::core::InputError);
   GemmTile bad_weight{1, 1, 1, {2}, {0}};
-  EXPECT_THROW(driver.run(std::span(&bad_weight, 1)), nce::InputError);
+  EXPECT_THROW(driver.run(std::span(&bad_weight, 1)), nce::core::InputError);
   GemmTile bad_activation{1, 1, 1, {0}, {4}};
-  EXPECT_THROW(driver.run(std::span(&bad_activation, 1)), nce::InputError);
+  EXPECT_THROW(driver.run(std::span(&bad_activation, 1)), nce::core::InputError);
   GemmTile empty{1, 1, 0, {0}, {}};
-  EXPECT_THROW(driver.run(std::span(&empty, 1)), nce::InputError);
+  EXPECT_THROW(driver.run(std::span(&empty, 1)), nce::core::InputError);
 }
 
 TEST(ArrayDriver, UnbuiltSizeIsAnInputErrorNamingTheBuiltOnes) {
   try {
     (void)nce::rtl::make_verilated_array(5, 7);
     FAIL() << "5x7 is not verilated";
-  } catch (const nce::InputError& error) {
+  } catch (const nce::core::InputError& error) {
     EXPECT_NE(std::string(error.what()).find("16x16"), std::string::npos);
   }
 }

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "nce/rtl/array_driver.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
 namespace {
 
@@ -72,16 +72,16 @@ std::vector<std::int32_t> run_traced(Waveform waveform, const std::filesystem::p
 TEST(MacArrayTrace, FastModelHasNoTracingCodeAndSaysSo) {
   ArrayDriver driver(nce::rtl::make_verilated_array(kRows, kCols));
   EXPECT_EQ(driver.model().waveform(), Waveform::none);
-  EXPECT_THROW(driver.model().open_trace(temp_file(".vcd").string()), nce::InputError);
+  EXPECT_THROW(driver.model().open_trace(temp_file(".vcd").string()), nce::core::InputError);
 }
 
 TEST(MacArrayTrace, WaveformFollowsTheFileExtension) {
   EXPECT_EQ(nce::rtl::waveform_for_path("run.vcd"), Waveform::vcd);
   EXPECT_EQ(nce::rtl::waveform_for_path("dir/run.fst"), Waveform::fst);
-  EXPECT_THROW(nce::rtl::waveform_for_path("run.ghw"), nce::InputError);
+  EXPECT_THROW(nce::rtl::waveform_for_path("run.ghw"), nce::core::InputError);
   // A model writes its own format only.
   ArrayDriver driver(nce::rtl::make_verilated_array(kRows, kCols, Waveform::vcd));
-  EXPECT_THROW(driver.model().open_trace(temp_file(".fst").string()), nce::InputError);
+  EXPECT_THROW(driver.model().open_trace(temp_file(".fst").string()), nce::core::InputError);
 }
 
 TEST(MacArrayTrace, TracedModelsComputeWhatTheFastOneDoes) {

@@ -11,7 +11,7 @@
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/cost_models/analytical_model.hpp"
 #include "nce/search/nce_search.hpp"
-#include "nce/search/network.hpp"
+#include "nce/train/network.hpp"
 #include "nce/search/supernet.hpp"
 #include "nce/workloads/workload_file.hpp"
 #include "nce/workloads/zoo.hpp"
@@ -22,13 +22,13 @@ namespace {
 namespace fs = std::filesystem;
 
 // ResNet8 (zoo structure: 16/32/64 channels, one block per stage) on 1x8x8 images.
-Workload small_resnet() { return zoo::resnet_cifar(8, {1, 8, 8}, 10); }
+workloads::Workload small_resnet() { return workloads::zoo::resnet_cifar(8, {1, 8, 8}, 10); }
 
 // A learnable synthetic task: the label is the brightest of ten fixed pixel positions.
-DatasetSplits synthetic_data(int train, int test) {
-  DatasetSplits d;
-  Rng rng(7);
-  for (Dataset* set : {&d.train, &d.test}) {
+train::DatasetSplits synthetic_data(int train, int test) {
+  train::DatasetSplits d;
+  train::Rng rng(7);
+  for (train::Dataset* set : {&d.train, &d.test}) {
     set->channels = 1;
     set->height = 8;
     set->width = 8;
@@ -46,10 +46,10 @@ DatasetSplits synthetic_data(int train, int test) {
 }
 
 CostSource latency_source() {
-  static const AnalyticalCostModel model;
+  static const auto model = cost_models::make_cost_model("analytical");
   CostSource source;
-  source.model = &model;
-  source.config = load_accelerator_config(fs::path(NCE_SOURCE_DIR) / "configs/default.yaml");
+  source.model = model.get();
+  source.config = cost_models::load_accelerator_config(fs::path(NCE_SOURCE_DIR) / "configs/default.yaml");
   return source;
 }
 
@@ -60,20 +60,20 @@ fs::path fresh_dir(const std::string& name) {
 }
 
 TEST(Cwi, AveragesChannelRangesByHand) {
-  Tensor in(1, 3, 1, 1);
+  train::Tensor in(1, 3, 1, 1);
   in.data = {1.0f, 3.0f, 8.0f};
-  Tensor out;
+  train::Tensor out;
   cwi_forward(in, 2, out);  // channel 0 <- mean(0, 1), channel 1 <- mean(1, 2)
   ASSERT_EQ(out.c, 2);
   EXPECT_FLOAT_EQ(out.data[0], 2.0f);
   EXPECT_FLOAT_EQ(out.data[1], 5.5f);
-  Tensor up;
-  Tensor two(1, 2, 1, 1);
+  train::Tensor up;
+  train::Tensor two(1, 2, 1, 1);
   two.data = {4.0f, 6.0f};
   cwi_forward(two, 4, up);  // widening repeats: 4 4 6 6
   EXPECT_EQ(up.data, (std::vector<float>{4.0f, 4.0f, 6.0f, 6.0f}));
-  Tensor back;
-  Tensor g(1, 2, 1, 1);
+  train::Tensor back;
+  train::Tensor g(1, 2, 1, 1);
   g.data = {1.0f, 1.0f};
   cwi_backward(g, 3, back);  // adjoint of the 3 -> 2 average
   EXPECT_EQ(back.data, (std::vector<float>{0.5f, 1.0f, 0.5f}));
@@ -85,7 +85,7 @@ TEST(Supernet, TasCandidates) {
 }
 
 TEST(Supernet, ExpansionGrowsExactlyTheLayersOverTheThreshold) {
-  const Workload w = small_resnet();
+  const workloads::Workload w = small_resnet();
   const auto candidates = initial_candidates(w, 1.0);
   Supernet net(w, candidates, 3);
   const std::vector<std::string> layers = net.searchable();
@@ -100,7 +100,7 @@ TEST(Supernet, ExpansionGrowsExactlyTheLayersOverTheThreshold) {
   EXPECT_EQ(grow, (std::vector<std::string>{"stage1.block0.conv_a", "stage3.block0.conv_b"}));
 
   const std::vector<float> before = net.theta("stage1.block0.conv_a").value;
-  Rng rng(5);
+  train::Rng rng(5);
   for (const std::string& name : grow) net.expand(name, expansion_step(w.layer(name).out_channels), rng);
   EXPECT_EQ(net.widths("stage1.block0.conv_a").back(), 18);  // 16 + 16/8
   EXPECT_EQ(net.widths("stage3.block0.conv_b").back(), 72);  // 64 + 64/8
@@ -108,12 +108,12 @@ TEST(Supernet, ExpansionGrowsExactlyTheLayersOverTheThreshold) {
   EXPECT_EQ(net.theta("stage1.block0.conv_a").value.size(), 9u);
   EXPECT_FLOAT_EQ(net.theta("stage1.block0.conv_a").value.back(), before.back());  // copied logit
   // Every grown layer still runs, consumers included (stage1 conv_b reads 18 channels, fc 72).
-  Tensor input(2, 1, 8, 8);
+  train::Tensor input(2, 1, 8, 8);
   for (std::size_t i = 0; i < input.size(); ++i) input.data[i] = float(i % 7) * 0.1f;
   std::fill(net.theta("stage1.block0.conv_a").value.begin(), net.theta("stage1.block0.conv_a").value.end(), 0.0f);
   net.theta("stage1.block0.conv_a").value.back() = 10.0f;
   net.theta("stage3.block0.conv_b").value.back() = 10.0f;
-  const Tensor& logits = net.forward(input, true, SampleMode::argmax, 1.0, nullptr);
+  const train::Tensor& logits = net.forward(input, true, SampleMode::argmax, 1.0, nullptr);
   EXPECT_EQ(logits.c, 10);
   for (float v : logits.data) EXPECT_TRUE(std::isfinite(v));
   // At 2x no further growth is allowed.
@@ -121,11 +121,11 @@ TEST(Supernet, ExpansionGrowsExactlyTheLayersOverTheThreshold) {
 }
 
 TEST(Supernet, LargeLambdaWithHalfTargetLowersExpectedLatency) {
-  const Workload w = small_resnet();
-  const DatasetSplits data = synthetic_data(128, 32);
+  const workloads::Workload w = small_resnet();
+  const train::DatasetSplits data = synthetic_data(128, 32);
   const CostSource source = latency_source();
   SearchConfig config;
-  config.metric = CostMetric::cycles;
+  config.metric = cost_models::CostMetric::cycles;
   config.target = 0.5;
   config.expand = false;
   config.warmup_epochs = 0;
@@ -153,8 +153,8 @@ TEST(Supernet, LargeLambdaWithHalfTargetLowersExpectedLatency) {
 }
 
 TEST(Supernet, ResumeDerivesTheSameNetworkAsAnUninterruptedRun) {
-  const Workload w = small_resnet();
-  const DatasetSplits data = synthetic_data(96, 16);
+  const workloads::Workload w = small_resnet();
+  const train::DatasetSplits data = synthetic_data(96, 16);
   const CostSource source = latency_source();
   SearchConfig config;
   config.warmup_epochs = 1;
@@ -197,11 +197,11 @@ TEST(Supernet, SearchCostOfAnArchitectureIsTheDerivedNetworksCost) {
   // The hardware loss must price what derivation builds, projections included: the expected-
   // cost code's cost of one architecture equals the analytical model summed over the derived
   // workload's layers.
-  const Workload w = zoo::resnet_cifar(14, {1, 8, 8}, 10);  // two blocks per stage: identity adds
+  const workloads::Workload w = workloads::zoo::resnet_cifar(14, {1, 8, 8}, 10);  // two blocks per stage: identity adds
   const CostSource source = latency_source();
   const auto candidates = initial_candidates(w, 1.0);
   WidthBinding binding;
-  const ExpectedCost cost = expected_cost(w, candidates, source, CostMetric::cycles, &binding);
+  const ExpectedCost cost = expected_cost(w, candidates, source, cost_models::CostMetric::cycles, &binding);
   std::vector<int> choice;
   std::map<std::string, int> widths;
   for (const WidthDecision& d : binding.decisions) {
@@ -210,7 +210,7 @@ TEST(Supernet, SearchCostOfAnArchitectureIsTheDerivedNetworksCost) {
     choice.push_back(pick);
     widths[d.layer] = d.widths[std::size_t(pick)];
   }
-  const Workload derived = derive_workload(w, widths);
+  const workloads::Workload derived = derive_workload(w, widths);
   ASSERT_NO_THROW(derived.layer("stage1.block1.add.proj"));
   const auto infos = analyze(derived);
   double cycles = 0;
@@ -228,11 +228,11 @@ TEST(Supernet, SearchCostOfAnArchitectureIsTheDerivedNetworksCost) {
 }
 
 TEST(Supernet, DerivedNetworkAnalyzesTrainsAndRoundTrips) {
-  const Workload w = zoo::resnet_cifar(14, {1, 8, 8}, 10);
+  const workloads::Workload w = workloads::zoo::resnet_cifar(14, {1, 8, 8}, 10);
   // stage1.block1's main branch narrower than its identity input: a 1x1 projection appears;
   // stage1.block0's identity input is the fixed stem, which follows its main branch (as the
   // cost binding assumes); stage2's existing projection follows its main branch.
-  const Workload derived = derive_workload(
+  const workloads::Workload derived = derive_workload(
       w, {{"stage1.block0.conv_b", 14}, {"stage1.block1.conv_b", 12}, {"stage2.block0.conv_b", 40}});
   EXPECT_EQ(derived.layer("conv1").out_channels, 14);
   EXPECT_EQ(derived.layer("stage1.block1.add.proj").out_channels, 12);
@@ -240,9 +240,9 @@ TEST(Supernet, DerivedNetworkAnalyzesTrainsAndRoundTrips) {
   EXPECT_EQ(derived.layer("stage1.block1.add").inputs[1], "stage1.block1.add.proj");
   EXPECT_EQ(derived.layer("stage2.block0.shortcut").out_channels, 40);
   EXPECT_NO_THROW(analyze(derived));
-  EXPECT_EQ(workload_from_yaml(workload_to_yaml(derived), "derived"), derived);
-  Network network(derived, 1);
-  Tensor input(2, 1, 8, 8);
+  EXPECT_EQ(workloads::workload_from_yaml(workloads::workload_to_yaml(derived), "derived"), derived);
+  train::Network network(derived, 1);
+  train::Tensor input(2, 1, 8, 8);
   EXPECT_EQ(network.forward(input, false).c, 10);
 }
 

@@ -15,7 +15,6 @@
 #include <tuple>
 
 #include "nce/cost_models/analytical_model.hpp"
-#include "nce/sim/simulated_cost_model.hpp"
 #include "nce/sim/simulator.hpp"
 #include "nce/workloads/zoo.hpp"
 
@@ -23,14 +22,14 @@ namespace nce::sim {
 namespace {
 
 struct Case {
-  Layer layer;
-  LayerInfo info;
+  workloads::Layer layer;
+  workloads::LayerInfo info;
 };
 
-Case make_case(Layer layer, TensorShape in) {
+Case make_case(workloads::Layer layer, workloads::TensorShape in) {
   layer.inputs.clear();
   layer.input_shape = in;
-  const Workload w{layer.name, in, {layer}};
+  const workloads::Workload w{layer.name, in, {layer}};
   return {layer, analyze(w).front()};
 }
 
@@ -39,18 +38,18 @@ Case make_case(Layer layer, TensorShape in) {
 // map of at most max_h x max_w (FC: 2 max_out features), plus a grouped conv, which the zoo lacks.
 std::vector<Case> zoo_layer_kinds(int max_in = 40, int max_out = 36, int max_h = 10, int max_w = 9) {
   std::map<std::tuple<int, int, int, int, int, int, int, int>, Case> kinds;
-  for (const std::string& name : zoo::names()) {
-    const Workload w = zoo::make(name);
-    const std::vector<LayerInfo> infos = analyze(w);
+  for (const std::string& name : workloads::zoo::names()) {
+    const workloads::Workload w = workloads::zoo::make(name);
+    const std::vector<workloads::LayerInfo> infos = analyze(w);
     for (std::size_t i = 0; i < infos.size(); ++i) {
-      Layer layer = w.layers[i];
+      workloads::Layer layer = w.layers[i];
       if (!layer.has_weights()) continue;
       const auto key = std::make_tuple(int(layer.type), layer.kernel_h, layer.kernel_w, layer.stride, layer.padding,
                                        layer.groups, layer.precision.weight_bits, layer.precision.act_bits);
       if (kinds.contains(key)) continue;
-      const TensorShape in = layer.type == LayerType::fc
-                                 ? TensorShape{2 * max_out, 1, 1}
-                                 : TensorShape{std::min(infos[i].in.channels, max_in), std::min(infos[i].in.height, max_h),
+      const workloads::TensorShape in = layer.type == workloads::LayerType::fc
+                                 ? workloads::TensorShape{2 * max_out, 1, 1}
+                                 : workloads::TensorShape{std::min(infos[i].in.channels, max_in), std::min(infos[i].in.height, max_h),
                                                std::min(infos[i].in.width, max_w)};
       layer.out_channels = std::min(layer.out_channels, max_out);
       layer.name = fmt::format("{}/{}", name, layer.name);
@@ -59,7 +58,7 @@ std::vector<Case> zoo_layer_kinds(int max_in = 40, int max_out = 36, int max_h =
   }
   std::vector<Case> cases;
   for (auto& [key, c] : kinds) cases.push_back(c);
-  Layer grouped;
+  workloads::Layer grouped;
   grouped.name = "grouped3x3";
   grouped.out_channels = 12;
   grouped.kernel_h = grouped.kernel_w = 3;
@@ -69,8 +68,8 @@ std::vector<Case> zoo_layer_kinds(int max_in = 40, int max_out = 36, int max_h =
   return cases;
 }
 
-AcceleratorConfig array_config(const AcceleratorConfig& base, int rows, int cols, Dataflow dataflow) {
-  AcceleratorConfig c = base;
+cost_models::AcceleratorConfig array_config(const cost_models::AcceleratorConfig& base, int rows, int cols, cost_models::Dataflow dataflow) {
+  cost_models::AcceleratorConfig c = base;
   c.rows = rows;
   c.cols = cols;
   c.dataflow = dataflow;
@@ -79,12 +78,12 @@ AcceleratorConfig array_config(const AcceleratorConfig& base, int rows, int cols
 }
 
 // configs/default.yaml (64 KiB buffers, 8 B/cycle).
-AcceleratorConfig default_config() { return load_accelerator_config({}); }
+cost_models::AcceleratorConfig default_config() { return cost_models::load_accelerator_config({}); }
 
 // Small buffers (many double-buffered steps) and half a byte per cycle of DRAM: the array
 // waits on DRAM for most of every layer.
-AcceleratorConfig dram_bound_config() {
-  AcceleratorConfig c = load_accelerator_config({});
+cost_models::AcceleratorConfig dram_bound_config() {
+  cost_models::AcceleratorConfig c = cost_models::load_accelerator_config({});
   c.name = "dram-bound";
   c.ifmap.capacity_bytes = 8 * 1024;
   c.weight.capacity_bytes = 4 * 1024;
@@ -96,8 +95,8 @@ AcceleratorConfig dram_bound_config() {
 
 // SRAM words narrower than an array edge and single ports: bubble columns (stall_other), slow
 // weight loads, and on wide arrays folds whose stream outlasts their outputs.
-AcceleratorConfig narrow_ports_config() {
-  AcceleratorConfig c = load_accelerator_config({});
+cost_models::AcceleratorConfig narrow_ports_config() {
+  cost_models::AcceleratorConfig c = cost_models::load_accelerator_config({});
   c.name = "narrow-ports";
   c.ifmap = {16 * 1024, 16, 1};
   c.weight = {8 * 1024, 32, 1};
@@ -117,7 +116,7 @@ AcceleratorConfig narrow_ports_config() {
   X(energy.sram_weight_pj) X(energy.sram_ofmap_pj) X(energy.dram_pj) X(energy.leakage_pj)
 
 // The first field where the two differ ("cycles: analytical 123, SystemC 125"), or nothing.
-std::optional<std::string> first_difference(const LayerStats& a, const LayerStats& s) {
+std::optional<std::string> first_difference(const cost_models::LayerStats& a, const cost_models::LayerStats& s) {
 #define NCE_COMPARE(field) \
   if (!(a.field == s.field)) return fmt::format("{}: analytical {}, SystemC {}", #field, a.field, s.field);
   NCE_FIELDS(NCE_COMPARE)
@@ -127,10 +126,10 @@ std::optional<std::string> first_difference(const LayerStats& a, const LayerStat
 }
 
 // Returns false (with one message) at the first difference, so one bug does not print 300 lines.
-bool expect_exact(const Case& c, const AcceleratorConfig& config) {
-  const LayerSchedule schedule = map_layer(c.layer, c.info, config);
-  const LayerStats analytical = analytical_layer_stats(schedule, config);
-  const LayerStats simulated = SimulatedCostModel(7).evaluate(c.layer, c.info, config);
+bool expect_exact(const Case& c, const cost_models::AcceleratorConfig& config) {
+  const cost_models::LayerSchedule schedule = cost_models::map_layer(c.layer, c.info, config);
+  const cost_models::LayerStats analytical = cost_models::analytical_layer_stats(schedule, config);
+  const cost_models::LayerStats simulated = cost_models::make_cost_model("simulated", {7})->evaluate(c.layer, c.info, config);
   if (const auto diff = first_difference(analytical, simulated)) {
     ADD_FAILURE() << "layer " << c.layer.name << " (in " << c.info.in.channels << "x" << c.info.in.height << "x"
                   << c.info.in.width << ", out " << c.info.out.channels << ") on " << config.name << " ("
@@ -141,11 +140,11 @@ bool expect_exact(const Case& c, const AcceleratorConfig& config) {
   return true;
 }
 
-void expect_exact_on(const AcceleratorConfig& base) {
+void expect_exact_on(const cost_models::AcceleratorConfig& base) {
   const std::vector<Case> cases = zoo_layer_kinds();
   for (auto [rows, cols] : {std::pair{8, 8}, {16, 16}, {32, 32}, {16, 32}}) {
-    for (Dataflow dataflow : {Dataflow::weight_stationary, Dataflow::output_stationary}) {
-      const AcceleratorConfig config = array_config(base, rows, cols, dataflow);
+    for (cost_models::Dataflow dataflow : {cost_models::Dataflow::weight_stationary, cost_models::Dataflow::output_stationary}) {
+      const cost_models::AcceleratorConfig config = array_config(base, rows, cols, dataflow);
       for (const Case& c : cases) {
         if (!expect_exact(c, config)) return;
       }
@@ -158,11 +157,11 @@ TEST(AnalyticalExactness, ZooLayerKindsOnDefaultBuffers) { expect_exact_on(defau
 TEST(AnalyticalExactness, ZooLayerKindsDramBound) {
   // The config really is DRAM-bound: over the W2A2 layer kinds (the searched ones; W8A8 layers
   // run 20 digit passes per byte loaded) the array waits on DRAM most of the time.
-  const AcceleratorConfig config = array_config(dram_bound_config(), 16, 16, Dataflow::weight_stationary);
+  const cost_models::AcceleratorConfig config = array_config(dram_bound_config(), 16, 16, cost_models::Dataflow::weight_stationary);
   std::int64_t cycles = 0, stall_dram = 0;
   for (const Case& c : zoo_layer_kinds()) {
-    if (c.layer.precision != Precision{2, 2}) continue;
-    const LayerStats s = analytical_layer_stats(map_layer(c.layer, c.info, config), config);
+    if (c.layer.precision != workloads::Precision{2, 2}) continue;
+    const cost_models::LayerStats s = cost_models::analytical_layer_stats(cost_models::map_layer(c.layer, c.info, config), config);
     cycles += s.cycles;
     stall_dram += s.stall_dram;
   }
@@ -176,13 +175,13 @@ TEST(AnalyticalExactness, ZooLayerKindsNarrowSramPorts) { expect_exact_on(narrow
 // no longer fit one slot, so the mapper picks both loop orders and long chains of steps.
 TEST(AnalyticalExactness, WideLayersOnSmallBuffers) {
   const std::vector<Case> cases = zoo_layer_kinds(136, 136, 16, 16);
-  std::set<LoopOrder> orders;
+  std::set<cost_models::LoopOrder> orders;
   std::size_t most_steps = 0;
   for (auto [rows, cols] : {std::pair{8, 8}, {16, 16}, {32, 32}, {16, 32}}) {
-    for (Dataflow dataflow : {Dataflow::weight_stationary, Dataflow::output_stationary}) {
-      const AcceleratorConfig config = array_config(dram_bound_config(), rows, cols, dataflow);
+    for (cost_models::Dataflow dataflow : {cost_models::Dataflow::weight_stationary, cost_models::Dataflow::output_stationary}) {
+      const cost_models::AcceleratorConfig config = array_config(dram_bound_config(), rows, cols, dataflow);
       for (const Case& c : cases) {
-        const LayerSchedule s = map_layer(c.layer, c.info, config);
+        const cost_models::LayerSchedule s = cost_models::map_layer(c.layer, c.info, config);
         if (s.steps.size() > 1) orders.insert(s.order);
         most_steps = std::max(most_steps, s.steps.size());
         if (!expect_exact(c, config)) return;
@@ -195,16 +194,16 @@ TEST(AnalyticalExactness, WideLayersOnSmallBuffers) {
 }
 
 TEST(AnalyticalExactness, OffloadedWideLayersCostNothingOnTheArrayInBothModels) {
-  AcceleratorConfig config = load_accelerator_config({}, {{"array.offload_wide_layers", "true"}});
+  cost_models::AcceleratorConfig config = cost_models::load_accelerator_config({}, {{"array.offload_wide_layers", "true"}});
   ASSERT_TRUE(config.offload_wide_layers);
   // Part of the cost-table cache key, so switching it never reuses entries.
-  EXPECT_NE(accelerator_config_to_yaml(config), accelerator_config_to_yaml(default_config()));
+  EXPECT_NE(cost_models::accelerator_config_to_yaml(config), cost_models::accelerator_config_to_yaml(default_config()));
   int wide = 0;
   for (const Case& c : zoo_layer_kinds()) {
     if (!expect_exact(c, config)) return;
-    const LayerStats s = AnalyticalCostModel().evaluate(c.layer, c.info, config);
-    if (c.layer.precision == Precision{2, 2}) {
-      EXPECT_EQ(s, AnalyticalCostModel().evaluate(c.layer, c.info, default_config())) << c.layer.name;
+    const cost_models::LayerStats s = cost_models::make_cost_model("analytical")->evaluate(c.layer, c.info, config);
+    if (c.layer.precision == workloads::Precision{2, 2}) {
+      EXPECT_EQ(s, cost_models::make_cost_model("analytical")->evaluate(c.layer, c.info, default_config())) << c.layer.name;
     } else {
       ++wide;
       EXPECT_FALSE(s.on_array) << c.layer.name;
@@ -226,10 +225,10 @@ TEST(AnalyticalExactness, SeededSweepOfOddConfigs) {
     return *(values.begin() + std::uniform_int_distribution<std::size_t>(0, values.size() - 1)(rng));
   };
   for (int trial = 0; trial < 48; ++trial) {
-    AcceleratorConfig config = load_accelerator_config({});
+    cost_models::AcceleratorConfig config = cost_models::load_accelerator_config({});
     config.rows = pick({4, 8, 12, 16});
     config.cols = pick({4, 8, 16, 24});
-    config.dataflow = trial % 2 == 0 ? Dataflow::weight_stationary : Dataflow::output_stationary;
+    config.dataflow = trial % 2 == 0 ? cost_models::Dataflow::weight_stationary : cost_models::Dataflow::output_stationary;
     config.ifmap = {std::int64_t{pick({8, 16, 64})} * 1024, pick({0, 8, 24}), pick({1, 2})};
     config.weight = {std::int64_t{pick({4, 16, 64})} * 1024, pick({0, 8, 16}), pick({1, 2})};
     config.ofmap = {std::int64_t{pick({4, 16, 64})} * 1024, pick({0, 32, 96}), pick({1, 2, 3})};

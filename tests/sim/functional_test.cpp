@@ -13,25 +13,25 @@ namespace nce::sim {
 namespace {
 
 struct Case {
-  Layer layer;
-  TensorShape in;
+  workloads::Layer layer;
+  workloads::TensorShape in;
 };
 
 // One representative per (type, kernel, stride, padding, groups, precision) over the zoo,
 // shrunk to at most 24 input / 20 output channels and a 9x9 input (FC: 40 features).
 std::vector<Case> zoo_layer_kinds() {
   std::map<std::tuple<int, int, int, int, int, int, int, int>, Case> kinds;
-  for (const std::string& name : zoo::names()) {
-    const Workload w = zoo::make(name);
-    const std::vector<LayerInfo> infos = analyze(w);
+  for (const std::string& name : workloads::zoo::names()) {
+    const workloads::Workload w = workloads::zoo::make(name);
+    const std::vector<workloads::LayerInfo> infos = analyze(w);
     for (std::size_t i = 0; i < infos.size(); ++i) {
-      Layer layer = w.layers[i];
+      workloads::Layer layer = w.layers[i];
       if (!layer.has_weights()) continue;
       const auto key = std::make_tuple(int(layer.type), layer.kernel_h, layer.kernel_w, layer.stride, layer.padding,
                                        layer.groups, layer.precision.weight_bits, layer.precision.act_bits);
       if (kinds.contains(key)) continue;
-      TensorShape in = infos[i].in;
-      if (layer.type == LayerType::fc) {
+      workloads::TensorShape in = infos[i].in;
+      if (layer.type == workloads::LayerType::fc) {
         in = {40, 1, 1};
       } else {
         in = {std::min(in.channels, 24), std::min(in.height, 9), std::min(in.width, 9)};
@@ -46,41 +46,41 @@ std::vector<Case> zoo_layer_kinds() {
   return cases;
 }
 
-Workload single_layer(const Case& c) {
-  Workload w;
+workloads::Workload single_layer(const Case& c) {
+  workloads::Workload w;
   w.name = c.layer.name;
   w.input = c.in;
   w.layers = {c.layer};
   return w;
 }
 
-void expect_bit_exact(const Case& c, const AcceleratorConfig& config, std::uint64_t seed) {
-  const Workload w = single_layer(c);
-  const std::vector<LayerInfo> infos = analyze(w);
-  const Layer& layer = w.layers[0];
-  const LayerSchedule schedule = map_layer(layer, infos[0], config);
-  const ref::FeatureMap input = random_activations(c.in, layer.precision.act_bits, seed);
-  ref::FeatureMap expected;
-  ref::Filters weights;
-  if (layer.type == LayerType::fc) {
+void expect_bit_exact(const Case& c, const cost_models::AcceleratorConfig& config, std::uint64_t seed) {
+  const workloads::Workload w = single_layer(c);
+  const std::vector<workloads::LayerInfo> infos = analyze(w);
+  const workloads::Layer& layer = w.layers[0];
+  const cost_models::LayerSchedule schedule = cost_models::map_layer(layer, infos[0], config);
+  const workloads::ref::FeatureMap input = random_activations(c.in, layer.precision.act_bits, seed);
+  workloads::ref::FeatureMap expected;
+  workloads::ref::Filters weights;
+  if (layer.type == workloads::LayerType::fc) {
     weights = random_weights(layer.out_channels, static_cast<int>(c.in.elements()), 1, 1, layer.precision.weight_bits,
                              seed + 1);
-    expected = ref::FeatureMap(layer.out_channels, 1, 1);
-    expected.values = ref::fully_connected(input, weights);
+    expected = workloads::ref::FeatureMap(layer.out_channels, 1, 1);
+    expected.values = workloads::ref::fully_connected(input, weights);
   } else {
     weights = random_weights(layer.out_channels, c.in.channels / layer.groups, layer.kernel_h, layer.kernel_w,
                              layer.precision.weight_bits, seed + 1);
-    expected = ref::conv2d(input, weights, {layer.stride, layer.padding, layer.groups});
+    expected = workloads::ref::conv2d(input, weights, {layer.stride, layer.padding, layer.groups});
   }
   const LayerRun run = simulate_layer(schedule, config, input, weights);
   EXPECT_EQ(run.output, expected) << layer.name << " (" << to_string(config.dataflow) << ")";
-  EXPECT_EQ(run.stats.passes, ref::activation_digit_count(layer.precision.act_bits) *
-                                  ref::weight_digit_count(layer.precision.weight_bits));
+  EXPECT_EQ(run.stats.passes, workloads::ref::activation_digit_count(layer.precision.act_bits) *
+                                  workloads::ref::weight_digit_count(layer.precision.weight_bits));
 }
 
-AcceleratorConfig tiny_buffers(Dataflow dataflow) {
+cost_models::AcceleratorConfig tiny_buffers(cost_models::Dataflow dataflow) {
   // Small enough that every layer splits into several output-row and channel blocks.
-  AcceleratorConfig config;
+  cost_models::AcceleratorConfig config;
   config.rows = 8;
   config.cols = 8;
   config.dataflow = dataflow;
@@ -93,20 +93,20 @@ AcceleratorConfig tiny_buffers(Dataflow dataflow) {
 }
 
 TEST(SimFunctional, EveryZooLayerKindIsBitExactWeightStationary) {
-  AcceleratorConfig config;
+  cost_models::AcceleratorConfig config;
   for (const Case& c : zoo_layer_kinds()) expect_bit_exact(c, config, 11);
 }
 
 TEST(SimFunctional, EveryZooLayerKindIsBitExactOutputStationary) {
-  AcceleratorConfig config;
-  config.dataflow = Dataflow::output_stationary;
+  cost_models::AcceleratorConfig config;
+  config.dataflow = cost_models::Dataflow::output_stationary;
   for (const Case& c : zoo_layer_kinds()) expect_bit_exact(c, config, 12);
 }
 
 TEST(SimFunctional, ManySmallDoubleBufferedStepsStayBitExact) {
-  for (Dataflow dataflow : {Dataflow::weight_stationary, Dataflow::output_stationary}) {
+  for (cost_models::Dataflow dataflow : {cost_models::Dataflow::weight_stationary, cost_models::Dataflow::output_stationary}) {
     for (const Case& c : zoo_layer_kinds()) {
-      const AcceleratorConfig config = tiny_buffers(dataflow);
+      const cost_models::AcceleratorConfig config = tiny_buffers(dataflow);
       expect_bit_exact(c, config, 13);
     }
   }
@@ -115,15 +115,15 @@ TEST(SimFunctional, ManySmallDoubleBufferedStepsStayBitExact) {
 TEST(SimFunctional, GroupedConvIsBitExact) {
   Case c;
   c.layer.name = "grouped";
-  c.layer.type = LayerType::conv;
+  c.layer.type = workloads::LayerType::conv;
   c.layer.out_channels = 12;
   c.layer.kernel_h = c.layer.kernel_w = 3;
   c.layer.padding = 1;
   c.layer.groups = 3;
   c.in = {9, 6, 7};
-  expect_bit_exact(c, AcceleratorConfig{}, 14);
-  AcceleratorConfig os;
-  os.dataflow = Dataflow::output_stationary;
+  expect_bit_exact(c, cost_models::AcceleratorConfig{}, 14);
+  cost_models::AcceleratorConfig os;
+  os.dataflow = cost_models::Dataflow::output_stationary;
   expect_bit_exact(c, os, 15);
 }
 
@@ -135,9 +135,9 @@ TEST(SimFunctional, W8A8ConvRunsTwentyPasses) {
   c.layer.padding = 1;
   c.layer.precision = {8, 8};
   c.in = {3, 5, 5};
-  expect_bit_exact(c, AcceleratorConfig{}, 16);
-  const Workload w = single_layer(c);
-  const LayerSchedule schedule = map_layer(w.layers[0], analyze(w)[0], AcceleratorConfig{});
+  expect_bit_exact(c, cost_models::AcceleratorConfig{}, 16);
+  const workloads::Workload w = single_layer(c);
+  const cost_models::LayerSchedule schedule = cost_models::map_layer(w.layers[0], analyze(w)[0], cost_models::AcceleratorConfig{});
   EXPECT_EQ(schedule.passes, 20);  // 4 activation digits x 5 weight digits
 }
 

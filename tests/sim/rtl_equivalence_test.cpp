@@ -3,20 +3,20 @@
 #include <gtest/gtest.h>
 
 #include "nce/sim/simulator.hpp"
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
 namespace nce::sim {
 namespace {
 
 struct Case {
   std::string name;
-  TensorShape in;
+  workloads::TensorShape in;
   int out_channels;
   int kernel;
   int stride;
   int padding;
-  Precision precision;
-  LayerType type = LayerType::conv;
+  workloads::Precision precision;
+  workloads::LayerType type = workloads::LayerType::conv;
 };
 
 // The zoo's conv/FC kinds, shrunk: 3x3 s1/s2, 1x1 s2 shortcut (W8A8), 7x7 s2 stem (W8A8), FC (W8A8).
@@ -25,28 +25,28 @@ const std::vector<Case> kCases = {
     {"conv3x3_s2", {16, 7, 7}, 12, 3, 2, 1, {2, 2}},
     {"shortcut1x1_s2_w8a8", {8, 6, 6}, 10, 1, 2, 0, {8, 8}},
     {"stem7x7_s2_w8a8", {3, 9, 9}, 6, 7, 2, 3, {8, 8}},
-    {"fc_w8a8", {24, 1, 1}, 7, 1, 1, 0, {8, 8}, LayerType::fc},
+    {"fc_w8a8", {24, 1, 1}, 7, 1, 1, 0, {8, 8}, workloads::LayerType::fc},
 };
 
-void expect_identical(const Case& c, const AcceleratorConfig& config) {
-  Workload w;
+void expect_identical(const Case& c, const cost_models::AcceleratorConfig& config) {
+  workloads::Workload w;
   w.name = c.name;
   w.input = c.in;
-  Layer layer;
+  workloads::Layer layer;
   layer.name = c.name;
   layer.type = c.type;
   layer.out_channels = c.out_channels;
-  if (c.type == LayerType::conv) {
+  if (c.type == workloads::LayerType::conv) {
     layer.kernel_h = layer.kernel_w = c.kernel;
     layer.stride = c.stride;
     layer.padding = c.padding;
   }
   layer.precision = c.precision;
   w.layers = {layer};
-  const LayerSchedule schedule = map_layer(w.layers[0], analyze(w)[0], config);
-  const ref::FeatureMap input = random_activations(c.in, c.precision.act_bits, 21);
-  const ref::Filters weights =
-      c.type == LayerType::fc
+  const cost_models::LayerSchedule schedule = cost_models::map_layer(w.layers[0], analyze(w)[0], config);
+  const workloads::ref::FeatureMap input = random_activations(c.in, c.precision.act_bits, 21);
+  const workloads::ref::Filters weights =
+      c.type == workloads::LayerType::fc
           ? random_weights(c.out_channels, static_cast<int>(c.in.elements()), 1, 1, c.precision.weight_bits, 22)
           : random_weights(c.out_channels, c.in.channels, c.kernel, c.kernel, c.precision.weight_bits, 22);
   const LayerRun behavioral = simulate_layer(schedule, config, input, weights, {PeModel::behavioral});
@@ -58,11 +58,11 @@ void expect_identical(const Case& c, const AcceleratorConfig& config) {
 }
 
 TEST(RtlEquivalence, SixteenBySixteenMatchesTheBehaviouralModel) {
-  for (const Case& c : kCases) expect_identical(c, AcceleratorConfig{});
+  for (const Case& c : kCases) expect_identical(c, cost_models::AcceleratorConfig{});
 }
 
 TEST(RtlEquivalence, EightByEightWithBubblesAndSmallBuffersMatches) {
-  AcceleratorConfig config;
+  cost_models::AcceleratorConfig config;
   config.rows = 8;
   config.cols = 8;
   config.ifmap.word_bits = 8;   // 2 cycles per column: bubble columns in the RTL stream
@@ -73,10 +73,10 @@ TEST(RtlEquivalence, EightByEightWithBubblesAndSmallBuffersMatches) {
 }
 
 TEST(RtlEquivalence, SizesThatWereNotVerilatedAreAnInputError) {
-  AcceleratorConfig config;
+  cost_models::AcceleratorConfig config;
   config.rows = 12;
   config.cols = 12;
-  EXPECT_THROW(expect_identical(kCases[0], config), InputError);
+  EXPECT_THROW(expect_identical(kCases[0], config), core::InputError);
 }
 
 }  // namespace

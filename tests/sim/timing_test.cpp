@@ -10,11 +10,11 @@ namespace nce::sim {
 namespace {
 
 // 3x3 conv, stride 1, padding 1, on a 16-channel 8x8 map, W2A2.
-Workload staircase_conv(int out_channels) {
-  Workload w;
+workloads::Workload staircase_conv(int out_channels) {
+  workloads::Workload w;
   w.name = "staircase" + std::to_string(out_channels);
   w.input = {16, 8, 8};
-  Layer conv;
+  workloads::Layer conv;
   conv.name = "conv";
   conv.out_channels = out_channels;
   conv.kernel_h = conv.kernel_w = 3;
@@ -23,7 +23,7 @@ Workload staircase_conv(int out_channels) {
   return w;
 }
 
-LayerStats run_single(const Workload& w, const AcceleratorConfig& config) {
+cost_models::LayerStats run_single(const workloads::Workload& w, const cost_models::AcceleratorConfig& config) {
   return simulate_workload(w, config).layers.at(0);
 }
 
@@ -37,7 +37,7 @@ TEST(SimTiming, SixteenChannelConvTakesTheHandDerivedCycles) {
   //   t0_8 = 528; last output at t0_8 + 63 + R + m - 1 = 528 + 63 + 31 = 622, so the step lasts 623:
   //   compute 9*64 = 576, weight load 16, fill/drain 623 - (528 + 64) = 31.
   // Writeback: 16*64 outputs at 2 bits = 256 B: 32 cycles from 827, arrives 827+32+100 = 959.
-  const LayerStats s = run_single(staircase_conv(16), AcceleratorConfig{});
+  const cost_models::LayerStats s = run_single(staircase_conv(16), cost_models::AcceleratorConfig{});
   EXPECT_EQ(s.compute_cycles, 576);
   EXPECT_EQ(s.stall_weight_load, 16);
   EXPECT_EQ(s.stall_fill_drain, 31);
@@ -59,10 +59,10 @@ TEST(SimTiming, OutputChannelStaircaseOnSixteenColumns) {
   //   17: the mapper cuts M into blocks of 16 and 1 channels (equal DRAM traffic, more steps):
   //       623 + (528 + 63 + R + m - 1 + 1 = 608 with m = 1) = 1231, 1.98x of 16.
   //   32: two steps of 16 channels: 2 x 623 = 1246, 1.01x of 17.
-  const AcceleratorConfig config;
-  const LayerStats c16 = run_single(staircase_conv(16), config);
-  const LayerStats c17 = run_single(staircase_conv(17), config);
-  const LayerStats c32 = run_single(staircase_conv(32), config);
+  const cost_models::AcceleratorConfig config;
+  const cost_models::LayerStats c16 = run_single(staircase_conv(16), config);
+  const cost_models::LayerStats c17 = run_single(staircase_conv(17), config);
+  const cost_models::LayerStats c32 = run_single(staircase_conv(32), config);
   EXPECT_EQ(c16.compute_cycles, 576);
   EXPECT_EQ(c17.compute_cycles, 1152);
   EXPECT_EQ(c32.compute_cycles, 1152);
@@ -71,8 +71,8 @@ TEST(SimTiming, OutputChannelStaircaseOnSixteenColumns) {
   EXPECT_EQ(c32.cycles - c32.stall_dram, 1246);
 }
 
-void expect_invariants(const WorkloadStats& stats, const AcceleratorConfig& config) {
-  for (const LayerStats& l : stats.layers) {
+void expect_invariants(const cost_models::WorkloadStats& stats, const cost_models::AcceleratorConfig& config) {
+  for (const cost_models::LayerStats& l : stats.layers) {
     if (!l.on_array) continue;
     SCOPED_TRACE(l.layer);
     EXPECT_EQ(l.cycles, l.compute_cycles + l.stall_cycles());
@@ -85,25 +85,25 @@ void expect_invariants(const WorkloadStats& stats, const AcceleratorConfig& conf
 }
 
 TEST(SimTiming, Resnet20InvariantsOnBothDataflows) {
-  const Workload w = zoo::make("resnet20");
-  for (Dataflow dataflow : {Dataflow::weight_stationary, Dataflow::output_stationary}) {
-    AcceleratorConfig config;
+  const workloads::Workload w = workloads::zoo::make("resnet20");
+  for (cost_models::Dataflow dataflow : {cost_models::Dataflow::weight_stationary, cost_models::Dataflow::output_stationary}) {
+    cost_models::AcceleratorConfig config;
     config.dataflow = dataflow;
-    const WorkloadStats stats = simulate_workload(w, config);
+    const cost_models::WorkloadStats stats = simulate_workload(w, config);
     expect_invariants(stats, config);
     EXPECT_GE(stats.total.cycles * config.pes(), stats.total.macs);
   }
 }
 
 TEST(SimTiming, DoubleDramBandwidthNeverAddsCycles) {
-  const Workload w = zoo::make("resnet20");
+  const workloads::Workload w = workloads::zoo::make("resnet20");
   for (double bandwidth : {1.0, 4.0, 8.0}) {
-    AcceleratorConfig slow;
+    cost_models::AcceleratorConfig slow;
     slow.dram.bytes_per_cycle = bandwidth;
-    AcceleratorConfig fast = slow;
+    cost_models::AcceleratorConfig fast = slow;
     fast.dram.bytes_per_cycle = 2 * bandwidth;
-    const WorkloadStats a = simulate_workload(w, slow);
-    const WorkloadStats b = simulate_workload(w, fast);
+    const cost_models::WorkloadStats a = simulate_workload(w, slow);
+    const cost_models::WorkloadStats b = simulate_workload(w, fast);
     for (std::size_t i = 0; i < a.layers.size(); ++i) {
       EXPECT_LE(b.layers[i].cycles, a.layers[i].cycles) << a.layers[i].layer << " at " << bandwidth << " B/cycle";
     }
@@ -111,10 +111,10 @@ TEST(SimTiming, DoubleDramBandwidthNeverAddsCycles) {
 }
 
 TEST(SimTiming, DramTrafficEqualsTheSchedule) {
-  const Workload w = zoo::make("resnet20");
-  const AcceleratorConfig config;
-  const WorkloadStats stats = simulate_workload(w, config);
-  const std::vector<LayerSchedule> schedules = map_workload(w, config);
+  const workloads::Workload w = workloads::zoo::make("resnet20");
+  const cost_models::AcceleratorConfig config;
+  const cost_models::WorkloadStats stats = simulate_workload(w, config);
+  const std::vector<cost_models::LayerSchedule> schedules = cost_models::map_workload(w, config);
   for (std::size_t i = 0; i < schedules.size(); ++i) {
     EXPECT_EQ(stats.layers[i].dram_read_bytes, schedules[i].dram_read_bytes()) << schedules[i].layer;
     EXPECT_EQ(stats.layers[i].dram_write_bytes, schedules[i].dram_write_bytes()) << schedules[i].layer;
@@ -124,9 +124,9 @@ TEST(SimTiming, DramTrafficEqualsTheSchedule) {
 TEST(SimTiming, NarrowSramWordsShowUpAsPortStalls) {
   // An 8-bit ifmap word carries 4 of the 16 rows' 2-bit digits: 4 cycles per column on one port,
   // so each real column is followed by 3 bubble cycles ("other").
-  AcceleratorConfig config;
+  cost_models::AcceleratorConfig config;
   config.ifmap.word_bits = 8;
-  const LayerStats s = run_single(staircase_conv(16), config);
+  const cost_models::LayerStats s = run_single(staircase_conv(16), config);
   EXPECT_EQ(s.compute_cycles, 576);
   EXPECT_EQ(s.stall_other, 3 * 576);
 }

@@ -2,10 +2,10 @@
 
 #include <random>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/reference_model.hpp"
 
-namespace nce::ref {
+namespace nce::workloads::ref {
 namespace {
 
 FeatureMap random_activations(std::mt19937& rng, int c, int h, int w, int bits) {
@@ -131,13 +131,13 @@ INSTANTIATE_TEST_SUITE_P(Widths, DigitDecomposition,
 TEST(ReferenceModel, OutOfRangeCodesAreRejected) {
   FeatureMap a(1, 1, 2);
   a.values = {0, 4};
-  EXPECT_THROW(check_activation_codes(a, 2), InputError);
+  EXPECT_THROW(check_activation_codes(a, 2), core::InputError);
   Filters w(1, 1, 1, 2);
   w.values = {-2, 2};
-  EXPECT_THROW(check_weight_codes(w, 2), InputError);
-  EXPECT_THROW(weight_digits(2, 2), InputError);
-  EXPECT_THROW(activation_max(0), InputError);
+  EXPECT_THROW(check_weight_codes(w, 2), core::InputError);
+  EXPECT_THROW(weight_digits(2, 2), core::InputError);
+  EXPECT_THROW(activation_max(0), core::InputError);
 }
 
 }  // namespace
-}  // namespace nce::ref
+}  // namespace nce::workloads::ref

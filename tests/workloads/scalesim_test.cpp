@@ -2,11 +2,11 @@
 
 #include <map>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/workload_file.hpp"
 #include "nce/workloads/zoo.hpp"
 
-namespace nce {
+namespace nce::workloads {
 namespace {
 
 std::map<std::string, std::int64_t> macs_by_layer(const Workload& workload) {
@@ -50,7 +50,7 @@ TEST(ScaleSim, GemmFormatIsMTimesNTimesK) {
 std::string error_of(const std::string& csv) {
   try {
     scalesim_from_csv(csv, "topo.csv");
-  } catch (const InputError& error) {
+  } catch (const core::InputError& error) {
     return error.what();
   }
   return "no error";
@@ -72,4 +72,4 @@ TEST(ScaleSim, MalformedFilesNameFileLineAndField) {
 }
 
 }  // namespace
-}  // namespace nce
+}  // namespace nce::workloads

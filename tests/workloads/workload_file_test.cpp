@@ -3,11 +3,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/workload_file.hpp"
 #include "nce/workloads/zoo.hpp"
 
-namespace nce {
+namespace nce::workloads {
 namespace {
 
 class ZooRoundTrip : public ::testing::TestWithParam<std::string> {};
@@ -58,7 +58,7 @@ TEST(WorkloadFile, WritesAndReadsFilesAtomically) {
 std::string error_of(const std::string& yaml) {
   try {
     workload_from_yaml(yaml, "bad.yaml");
-  } catch (const InputError& error) {
+  } catch (const core::InputError& error) {
     return error.what();
   }
   return "no error";
@@ -83,9 +83,9 @@ TEST(WorkloadFile, MalformedYamlNamesFileLineAndField) {
 }
 
 TEST(WorkloadFile, MissingFileAndUnknownNameAreInputErrors) {
-  EXPECT_THROW(read_workload_file("/nonexistent/net.yaml"), InputError);
-  EXPECT_THROW(load_workload("no-such-model"), InputError);
+  EXPECT_THROW(read_workload_file("/nonexistent/net.yaml"), core::InputError);
+  EXPECT_THROW(load_workload("no-such-model"), core::InputError);
 }
 
 }  // namespace
-}  // namespace nce
+}  // namespace nce::workloads

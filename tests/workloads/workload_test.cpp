@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/workload.hpp"
 #include "nce/workloads/zoo.hpp"
 
-namespace nce {
+namespace nce::workloads {
 namespace {
 
 Layer conv_layer(std::string name, int out, int kernel, int stride, int padding, int groups = 1) {
@@ -70,30 +70,30 @@ TEST(Analyze, MismatchedResidualAddIsRejectedByName) {
   try {
     analyze(w);
     FAIL() << "expected an InputError";
-  } catch (const InputError& error) {
+  } catch (const core::InputError& error) {
     EXPECT_NE(std::string(error.what()).find("stage1.block0.add"), std::string::npos) << error.what();
   }
 }
 
 TEST(Analyze, RejectsBadGraphsWithClearErrors) {
   Workload kernel_too_big{"k", {3, 4, 4}, {conv_layer("c", 8, 7, 1, 0)}};
-  EXPECT_THROW(analyze(kernel_too_big), InputError);
+  EXPECT_THROW(analyze(kernel_too_big), core::InputError);
   Workload zero_channels{"z", {3, 8, 8}, {conv_layer("c", 0, 3, 1, 1)}};
-  EXPECT_THROW(analyze(zero_channels), InputError);
+  EXPECT_THROW(analyze(zero_channels), core::InputError);
   Workload bad_groups{"g", {6, 8, 8}, {conv_layer("c", 8, 3, 1, 1, 4)}};
-  EXPECT_THROW(analyze(bad_groups), InputError);
+  EXPECT_THROW(analyze(bad_groups), core::InputError);
   Workload unknown_input{"u", {3, 8, 8}, {conv_layer("c", 8, 3, 1, 1)}};
   unknown_input.layers[0].inputs = {"nowhere"};
-  EXPECT_THROW(analyze(unknown_input), InputError);
+  EXPECT_THROW(analyze(unknown_input), core::InputError);
   Workload duplicate{"d", {3, 8, 8}, {conv_layer("c", 8, 3, 1, 1), conv_layer("c", 8, 3, 1, 1)}};
   duplicate.layers[1].inputs = {"c"};
-  EXPECT_THROW(analyze(duplicate), InputError);
+  EXPECT_THROW(analyze(duplicate), core::InputError);
   Workload empty{"e", {3, 8, 8}, {}};
-  EXPECT_THROW(analyze(empty), InputError);
+  EXPECT_THROW(analyze(empty), core::InputError);
   Workload w = zoo::make("resnet20");
-  EXPECT_THROW(w.set_out_channels("pool", 3), InputError);
-  EXPECT_THROW(w.set_out_channels("conv1", 0), InputError);
+  EXPECT_THROW(w.set_out_channels("pool", 3), core::InputError);
+  EXPECT_THROW(w.set_out_channels("conv1", 0), core::InputError);
 }
 
 }  // namespace
-}  // namespace nce
+}  // namespace nce::workloads

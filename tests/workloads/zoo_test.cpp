@@ -2,10 +2,10 @@
 
 #include <cmath>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/zoo.hpp"
 
-namespace nce {
+namespace nce::workloads {
 namespace {
 
 // A figure printed as `printed` with `decimals` decimals (in units of `unit`) holds within 0.5%
@@ -87,10 +87,10 @@ TEST(Zoo, UnknownNameListsTheKnownOnes) {
   try {
     zoo::make("resnet21");
     FAIL() << "expected an InputError";
-  } catch (const InputError& error) {
+  } catch (const core::InputError& error) {
     EXPECT_NE(std::string(error.what()).find("resnet20"), std::string::npos);
   }
 }
 
 }  // namespace
-}  // namespace nce
+}  // namespace nce::workloads

@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
-namespace nce::ref {
+namespace nce::workloads::ref {
 namespace {
 
 void check_bits(int bits) {
-  if (bits < 1 || bits > 16) throw InputError(fmt::format("bit width {} outside 1..16", bits));
+  if (bits < 1 || bits > 16) throw core::InputError(fmt::format("bit width {} outside 1..16", bits));
 }
 
 // Largest magnitudes reachable with n digits from {-2,-1,0,1}: sum of 4^i = (4^n - 1) / 3.
@@ -37,7 +37,7 @@ void check_activation_codes(const FeatureMap& activations, int bits) {
   const std::int32_t top = activation_max(bits);
   for (std::size_t i = 0; i < activations.values.size(); ++i) {
     if (activations.values[i] < 0 || activations.values[i] > top) {
-      throw InputError(fmt::format("activation code {} at index {} is outside the {}-bit range 0..{}",
+      throw core::InputError(fmt::format("activation code {} at index {} is outside the {}-bit range 0..{}",
                                    activations.values[i], i, bits, top));
     }
   }
@@ -47,21 +47,21 @@ void check_weight_codes(const Filters& weights, int bits) {
   const std::int32_t low = weight_min(bits), high = weight_max(bits);
   for (std::size_t i = 0; i < weights.values.size(); ++i) {
     if (weights.values[i] < low || weights.values[i] > high) {
-      throw InputError(fmt::format("weight code {} at index {} is outside the {}-bit range {}..{}", weights.values[i],
+      throw core::InputError(fmt::format("weight code {} at index {} is outside the {}-bit range {}..{}", weights.values[i],
                                    i, bits, low, high));
     }
   }
 }
 
 FeatureMap conv2d(const FeatureMap& a, const Filters& w, ConvGeometry g) {
-  if (g.stride < 1 || g.padding < 0 || g.groups < 1) throw InputError("conv2d: stride, padding or groups invalid");
+  if (g.stride < 1 || g.padding < 0 || g.groups < 1) throw core::InputError("conv2d: stride, padding or groups invalid");
   if (a.channels != w.in_channels * g.groups || w.out_channels % g.groups != 0) {
-    throw InputError(fmt::format("conv2d: {} input channels do not match filters of {} channels x {} groups",
+    throw core::InputError(fmt::format("conv2d: {} input channels do not match filters of {} channels x {} groups",
                                  a.channels, w.in_channels, g.groups));
   }
   const int out_h = (a.height + 2 * g.padding - w.height) / g.stride + 1;
   const int out_w = (a.width + 2 * g.padding - w.width) / g.stride + 1;
-  if (out_h < 1 || out_w < 1) throw InputError("conv2d: kernel larger than the padded input");
+  if (out_h < 1 || out_w < 1) throw core::InputError("conv2d: kernel larger than the padded input");
   FeatureMap out(w.out_channels, out_h, out_w);
   const int out_per_group = w.out_channels / g.groups;
   for (int m = 0; m < w.out_channels; ++m) {
@@ -90,7 +90,7 @@ FeatureMap conv2d(const FeatureMap& a, const Filters& w, ConvGeometry g) {
 std::vector<std::int32_t> fully_connected(const FeatureMap& a, const Filters& w) {
   const std::size_t features = a.values.size();
   if (std::size_t(w.in_channels) * w.height * w.width != features) {
-    throw InputError(fmt::format("fully_connected: {} input features, weights expect {}", features,
+    throw core::InputError(fmt::format("fully_connected: {} input features, weights expect {}", features,
                                  std::size_t(w.in_channels) * w.height * w.width));
   }
   std::vector<std::int32_t> out(w.out_channels, 0);
@@ -116,7 +116,7 @@ int weight_digit_count(int bits) {
 
 std::vector<std::int32_t> activation_digits(std::int32_t code, int bits) {
   if (code < 0 || code > activation_max(bits)) {
-    throw InputError(fmt::format("activation code {} outside the {}-bit range", code, bits));
+    throw core::InputError(fmt::format("activation code {} outside the {}-bit range", code, bits));
   }
   std::vector<std::int32_t> digits(activation_digit_count(bits));
   for (auto& digit : digits) {
@@ -128,7 +128,7 @@ std::vector<std::int32_t> activation_digits(std::int32_t code, int bits) {
 
 std::vector<std::int32_t> weight_digits(std::int32_t code, int bits) {
   if (code < weight_min(bits) || code > weight_max(bits)) {
-    throw InputError(fmt::format("weight code {} outside the {}-bit range", code, bits));
+    throw core::InputError(fmt::format("weight code {} outside the {}-bit range", code, bits));
   }
   std::vector<std::int32_t> digits(weight_digit_count(bits));
   for (auto& digit : digits) {
@@ -178,4 +178,4 @@ FeatureMap conv2d_by_digits(const FeatureMap& activations, int act_bits, const F
   return total;
 }
 
-}  // namespace nce::ref
+}  // namespace nce::workloads::ref

@@ -6,9 +6,9 @@
 #include <map>
 #include <utility>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
-namespace nce {
+namespace nce::workloads {
 
 std::string_view to_string(LayerType type) {
   switch (type) {
@@ -33,19 +33,19 @@ LayerType layer_type_from_string(std::string_view text) {
   for (auto type : {LayerType::conv, LayerType::fc, LayerType::pool, LayerType::add}) {
     if (to_string(type) == text) return type;
   }
-  throw InputError(fmt::format("unknown layer type '{}' (expected conv, fc, pool or add)", text));
+  throw core::InputError(fmt::format("unknown layer type '{}' (expected conv, fc, pool or add)", text));
 }
 
 PoolType pool_type_from_string(std::string_view text) {
   for (auto type : {PoolType::max, PoolType::avg, PoolType::global_avg}) {
     if (to_string(type) == text) return type;
   }
-  throw InputError(fmt::format("unknown pool type '{}' (expected max, avg or global_avg)", text));
+  throw core::InputError(fmt::format("unknown pool type '{}' (expected max, avg or global_avg)", text));
 }
 
 const Layer& Workload::layer(std::string_view wanted) const {
   auto it = std::find_if(layers.begin(), layers.end(), [&](const Layer& l) { return l.name == wanted; });
-  if (it == layers.end()) throw InputError(fmt::format("workload '{}' has no layer '{}'", name, wanted));
+  if (it == layers.end()) throw core::InputError(fmt::format("workload '{}' has no layer '{}'", name, wanted));
   return *it;
 }
 
@@ -56,17 +56,17 @@ Layer& Workload::layer(std::string_view wanted) {
 void Workload::set_out_channels(std::string_view wanted, int channels) {
   Layer& target = layer(wanted);
   if (!target.has_weights()) {
-    throw InputError(fmt::format("layer '{}' is a {} layer; only conv and fc have output channels", wanted,
+    throw core::InputError(fmt::format("layer '{}' is a {} layer; only conv and fc have output channels", wanted,
                                  to_string(target.type)));
   }
-  if (channels <= 0) throw InputError(fmt::format("layer '{}': out_channels must be positive, got {}", wanted, channels));
+  if (channels <= 0) throw core::InputError(fmt::format("layer '{}': out_channels must be positive, got {}", wanted, channels));
   target.out_channels = channels;
 }
 
 namespace {
 
 [[noreturn]] void fail(const Layer& layer, std::string_view field, const std::string& why) {
-  throw InputError(fmt::format("layer '{}': {}: {}", layer.name, field, why));
+  throw core::InputError(fmt::format("layer '{}': {}: {}", layer.name, field, why));
 }
 
 void require_positive(const Layer& layer, std::string_view field, int value) {
@@ -154,17 +154,17 @@ LayerInfo analyze_layer(const Layer& layer, const std::vector<TensorShape>& in_s
 }  // namespace
 
 std::vector<LayerInfo> analyze(const Workload& workload) {
-  if (workload.layers.empty()) throw InputError(fmt::format("workload '{}' has no layers", workload.name));
+  if (workload.layers.empty()) throw core::InputError(fmt::format("workload '{}' has no layers", workload.name));
   const TensorShape& input = workload.input;
   if (input.channels <= 0 || input.height <= 0 || input.width <= 0) {
-    throw InputError(fmt::format("workload '{}': input shape {}x{}x{} must be positive", workload.name,
+    throw core::InputError(fmt::format("workload '{}': input shape {}x{}x{} must be positive", workload.name,
                                  input.channels, input.height, input.width));
   }
   std::map<std::string, std::size_t, std::less<>> index;
   std::vector<LayerInfo> infos;
   infos.reserve(workload.layers.size());
   for (const Layer& layer : workload.layers) {
-    if (layer.name.empty()) throw InputError(fmt::format("workload '{}': layer {} has no name", workload.name, infos.size()));
+    if (layer.name.empty()) throw core::InputError(fmt::format("workload '{}': layer {} has no name", workload.name, infos.size()));
     if (index.contains(layer.name)) fail(layer, "name", "appears twice");
     std::vector<TensorShape> in_shapes;
     if (layer.inputs.empty()) {
@@ -246,4 +246,4 @@ void apply_default_precision(Workload& workload) {
   }
 }
 
-}  // namespace nce
+}  // namespace nce::workloads

@@ -10,10 +10,10 @@
 #include <set>
 #include <sstream>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 #include "nce/workloads/zoo.hpp"
 
-namespace nce {
+namespace nce::workloads {
 namespace {
 
 constexpr std::string_view kFormatTag = "nce-workload/1";
@@ -86,7 +86,7 @@ class YamlReader {
 
   [[noreturn]] void fail(const YAML::Node& node, std::string_view field, const std::string& why) const {
     const int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
-    throw InputError(fmt::format("{}:{}: field '{}': {}", source_, line, field, why));
+    throw core::InputError(fmt::format("{}:{}: field '{}': {}", source_, line, field, why));
   }
 
   const YAML::Node require(const YAML::Node& map, const char* key) const {
@@ -139,7 +139,7 @@ class YamlReader {
     const YAML::Node type_node = require(node, "type");
     try {
       layer.type = layer_type_from_string(text(type_node, "type"));
-    } catch (const InputError& error) {
+    } catch (const core::InputError& error) {
       fail(type_node, "type", error.what());
     }
     std::set<std::string> allowed = {"name", "type", "inputs", "input_shape", "act_bits", "batch_norm", "relu"};
@@ -184,7 +184,7 @@ class YamlReader {
     if (const YAML::Node v = node["pool"]) {
       try {
         layer.pool = pool_type_from_string(text(v, "pool"));
-      } catch (const InputError& error) {
+      } catch (const core::InputError& error) {
         fail(v, "pool", error.what());
       }
     } else if (layer.type == LayerType::pool) {
@@ -203,7 +203,7 @@ class YamlReader {
   }
 
   Workload workload(const YAML::Node& root) const {
-    if (!root || root.IsNull()) throw InputError(fmt::format("{}: empty workload file", source_));
+    if (!root || root.IsNull()) throw core::InputError(fmt::format("{}: empty workload file", source_));
     if (!root.IsMap()) fail(root, "(top level)", "expected a map with format, name, input and layers");
     check_keys(root, "a workload", {"format", "name", "input", "layers"});
     const YAML::Node format = require(root, "format");
@@ -272,13 +272,13 @@ Workload workload_from_yaml(const std::string& text, const std::string& source_n
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& error) {
-    throw InputError(fmt::format("{}:{}: not valid YAML: {}", source_name, error.mark.line + 1, error.msg));
+    throw core::InputError(fmt::format("{}:{}: not valid YAML: {}", source_name, error.mark.line + 1, error.msg));
   }
   Workload workload = YamlReader(source_name).workload(root);
   try {
     analyze(workload);
-  } catch (const InputError& error) {
-    throw InputError(fmt::format("{}: {}", source_name, error.what()));
+  } catch (const core::InputError& error) {
+    throw core::InputError(fmt::format("{}: {}", source_name, error.what()));
   }
   return workload;
 }
@@ -292,12 +292,12 @@ Workload scalesim_from_csv(const std::string& text, const std::string& source_na
     ++line_number;
     header = split_csv_row(line);
   }
-  if (header.empty()) throw InputError(fmt::format("{}: empty topology file", source_name));
+  if (header.empty()) throw core::InputError(fmt::format("{}: empty topology file", source_name));
 
   const bool gemm = header.size() == 4 && lower(header[1]) == "m" && lower(header[2]) == "n" && lower(header[3]) == "k";
   const bool conv = header.size() == 8 && lower(header[1]).find("ifmap") != std::string::npos;
   if (!gemm && !conv) {
-    throw InputError(fmt::format(
+    throw core::InputError(fmt::format(
         "{}:{}: header: expected SCALE-Sim's 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
         "Channels, Num Filter, Strides' or 'Layer, M, N, K'",
         source_name, line_number));
@@ -314,24 +314,24 @@ Workload scalesim_from_csv(const std::string& text, const std::string& source_na
     const std::vector<std::string> cells = split_csv_row(line);
     if (cells.empty()) continue;
     if (cells.size() < fields.size()) {
-      throw InputError(fmt::format("{}:{}: field '{}': missing (row has {} of {} columns)", source_name, line_number,
+      throw core::InputError(fmt::format("{}:{}: field '{}': missing (row has {} of {} columns)", source_name, line_number,
                                    fields[cells.size()], cells.size(), fields.size()));
     }
     if (cells.size() > fields.size()) {
-      throw InputError(fmt::format("{}:{}: {} columns, expected {}", source_name, line_number, cells.size(),
+      throw core::InputError(fmt::format("{}:{}: {} columns, expected {}", source_name, line_number, cells.size(),
                                    fields.size()));
     }
-    if (cells[0].empty()) throw InputError(fmt::format("{}:{}: field '{}': empty", source_name, line_number, fields[0]));
+    if (cells[0].empty()) throw core::InputError(fmt::format("{}:{}: field '{}': empty", source_name, line_number, fields[0]));
     std::vector<int> values;
     for (std::size_t i = 1; i < cells.size(); ++i) {
       int value = 0;
       auto [end, error] = std::from_chars(cells[i].data(), cells[i].data() + cells[i].size(), value);
       if (error != std::errc{} || end != cells[i].data() + cells[i].size()) {
-        throw InputError(fmt::format("{}:{}: field '{}': expected an integer, got '{}'", source_name, line_number,
+        throw core::InputError(fmt::format("{}:{}: field '{}': expected an integer, got '{}'", source_name, line_number,
                                      fields[i], cells[i]));
       }
       if (value <= 0) {
-        throw InputError(fmt::format("{}:{}: field '{}': must be positive, got {}", source_name, line_number,
+        throw core::InputError(fmt::format("{}:{}: field '{}': must be positive, got {}", source_name, line_number,
                                      fields[i], value));
       }
       values.push_back(value);
@@ -350,7 +350,7 @@ Workload scalesim_from_csv(const std::string& text, const std::string& source_na
       const int filter_h = values[2], filter_w = values[3], channels = values[4], filters = values[5],
                 stride = values[6];
       if (filter_h > ifmap_h || filter_w > ifmap_w) {
-        throw InputError(fmt::format("{}:{}: field '{}': filter {}x{} is larger than the IFMAP {}x{}", source_name,
+        throw core::InputError(fmt::format("{}:{}: field '{}': filter {}x{} is larger than the IFMAP {}x{}", source_name,
                                      line_number, filter_h > ifmap_h ? fields[3] : fields[4], filter_h, filter_w,
                                      ifmap_h, ifmap_w));
       }
@@ -371,12 +371,12 @@ Workload scalesim_from_csv(const std::string& text, const std::string& source_na
     layer.searchable = true;
     workload.layers.push_back(std::move(layer));
   }
-  if (workload.layers.empty()) throw InputError(fmt::format("{}: topology has a header but no layers", source_name));
+  if (workload.layers.empty()) throw core::InputError(fmt::format("{}: topology has a header but no layers", source_name));
   workload.input = *workload.layers.front().input_shape;
   try {
     analyze(workload);
-  } catch (const InputError& error) {
-    throw InputError(fmt::format("{}: {}", source_name, error.what()));
+  } catch (const core::InputError& error) {
+    throw core::InputError(fmt::format("{}: {}", source_name, error.what()));
   }
   return workload;
 }
@@ -389,7 +389,7 @@ std::string scalesim_to_csv(const Workload& workload) {
     const LayerInfo& info = infos[i];
     if (layer.type == LayerType::conv) {
       if (layer.groups != 1) {
-        throw InputError(fmt::format("layer '{}': grouped convolutions have no SCALE-Sim topology form", layer.name));
+        throw core::InputError(fmt::format("layer '{}': grouped convolutions have no SCALE-Sim topology form", layer.name));
       }
       // The span the windows actually read, so that SCALE-Sim's ceil formula gives our output size.
       const int ifmap_h = (info.out.height - 1) * layer.stride + layer.kernel_h;
@@ -409,22 +409,22 @@ void write_workload_file(const Workload& workload, const std::filesystem::path& 
   const std::filesystem::path partial = path.string() + ".partial";
   {
     std::ofstream out(partial, std::ios::binary);
-    if (!out) throw InputError(fmt::format("{}: cannot open for writing", path.string()));
+    if (!out) throw core::InputError(fmt::format("{}: cannot open for writing", path.string()));
     out << text;
-    if (!out.flush()) throw InputError(fmt::format("{}: write failed", path.string()));
+    if (!out.flush()) throw core::InputError(fmt::format("{}: write failed", path.string()));
   }
   std::filesystem::rename(partial, path);  // atomic: readers never see half a file
 }
 
 Workload read_workload_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open workload file", path.string()));
+  if (!in) throw core::InputError(fmt::format("{}: cannot open workload file", path.string()));
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string ext = lower(path.extension().string());
   if (ext == ".csv") return scalesim_from_csv(buffer.str(), path.string());
   if (ext == ".yaml" || ext == ".yml" || ext == ".json") return workload_from_yaml(buffer.str(), path.string());
-  throw InputError(fmt::format("{}: unknown workload file extension '{}' (expected .yaml, .yml, .json or .csv)",
+  throw core::InputError(fmt::format("{}: unknown workload file extension '{}' (expected .yaml, .yml, .json or .csv)",
                                path.string(), ext));
 }
 
@@ -433,7 +433,7 @@ Workload load_workload(const std::string& name_or_path) {
   if (std::filesystem::exists(name_or_path)) return read_workload_file(name_or_path);
   std::string known;
   for (const auto& n : zoo::names()) known += (known.empty() ? "" : ", ") + n;
-  throw InputError(fmt::format("'{}' is neither a model name ({}) nor an existing file", name_or_path, known));
+  throw core::InputError(fmt::format("'{}' is neither a model name ({}) nor an existing file", name_or_path, known));
 }
 
-}  // namespace nce
+}  // namespace nce::workloads

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <array>
 
-#include "nce/workloads/input_error.hpp"
+#include "nce/core/input_error.hpp"
 
-namespace nce::zoo {
+namespace nce::workloads::zoo {
 namespace {
 
 // Appends layers in order; each new layer reads the previous one unless told otherwise.
@@ -120,7 +120,7 @@ std::string input_suffix(TensorShape input) {
 
 Workload resnet_cifar(int depth, TensorShape input, int num_classes) {
   if (depth < 8 || (depth - 2) % 6 != 0) {
-    throw InputError(fmt::format("CIFAR ResNet depth must be 6n+2 with n >= 1, got {}", depth));
+    throw core::InputError(fmt::format("CIFAR ResNet depth must be 6n+2 with n >= 1, got {}", depth));
   }
   const int blocks_per_stage = (depth - 2) / 6;
   NetworkBuilder net(fmt::format("resnet{}{}", depth, input_suffix(input)), input);
@@ -223,7 +223,7 @@ Workload make(std::string_view name) {
   if (!fmnist && base == "resnet50") return resnet50_imagenet();
   std::string known;
   for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
-  throw InputError(fmt::format("unknown model '{}' (known: {})", name, known));
+  throw core::InputError(fmt::format("unknown model '{}' (known: {})", name, known));
 }
 
-}  // namespace nce::zoo
+}  // namespace nce::workloads::zoo

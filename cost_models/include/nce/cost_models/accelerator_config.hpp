@@ -10,7 +10,7 @@
 
 #include "nce/cost_models/energy_table.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 
 enum class Dataflow { weight_stationary, output_stationary };
 std::string_view to_string(Dataflow dataflow);   // "ws" / "os"
@@ -78,4 +78,4 @@ AcceleratorConfig accelerator_config_from_scalesim(const std::string& text, cons
                                                    const ConfigOverrides& overrides = {});
 std::string accelerator_config_to_yaml(const AcceleratorConfig& config);
 
-}  // namespace nce
+}  // namespace nce::cost_models

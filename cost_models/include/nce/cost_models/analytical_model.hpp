@@ -1,5 +1,5 @@
 #pragma once
-// The analytical array model: the same LayerSchedule the SystemC model executes, evaluated in
+// The analytical array model (registered as cost model `analytical`): the same LayerSchedule the SystemC model executes, evaluated in
 // closed form — per-fold cycle formulas inside a step, a step-level recurrence for the DMA
 // channel and double buffering — instead of cycle by cycle. Its LayerStats equal the SystemC
 // model's field for field (tests/sim/analytical_exactness_test.cpp); the formulas are in
@@ -9,19 +9,10 @@
 #include "nce/cost_models/cost_model.hpp"
 #include "nce/cost_models/schedule.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 
 // Statistics of one mapped layer: cycles, compute cycles, stalls by cause, SRAM and DRAM
 // traffic and energy (price_energy). Pool/add layers report zeros like the SystemC model.
 LayerStats analytical_layer_stats(const LayerSchedule& schedule, const AcceleratorConfig& config);
 
-class AnalyticalCostModel final : public CostModel {
- public:
-  std::string name() const override { return "analytical"; }
-  // Bump with any change of the formulas (or of the SystemC timing they mirror): cached cost
-  // tables of an older version are then never reused.
-  std::string version() const override { return "1"; }
-  LayerStats evaluate(const Layer& layer, const LayerInfo& info, const AcceleratorConfig& config) const override;
-};
-
-}  // namespace nce
+}  // namespace nce::cost_models

@@ -1,18 +1,21 @@
 #pragma once
-// Cost tables T_l[i][j]: the cost of layer l with input-width candidate i and output-width
-// candidate j, for every conv/fc layer of a workload whose widths a search chooses (NCE.md §3).
-// Built in parallel, cached on disk per (model, model version, accelerator config with its
-// energy table, layer geometry and precision), so a changed config never reuses an entry.
+// Cost tables: what one layer costs on one accelerator at every channel count and precision a
+// search may choose. A table holds T[p][i][j], the cost of the layer at precision candidate p
+// with input-width candidate i and output-width candidate j. Tables are built in parallel from
+// any registered cost model and cached on disk per (model, model version, accelerator config
+// with its energy table, layer geometry, precision), so a changed config never reuses an entry.
+// What the entries mean for a search (expected cost over distributions) is the search's
+// business (search/include/nce/search/expected_cost.hpp).
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "nce/cost_models/cost_model.hpp"
-#include "nce/cost_models/expected_cost.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 
 enum class CostMetric { macs, params, cycles, energy };
 std::string_view to_string(CostMetric metric);
@@ -27,22 +30,35 @@ struct CostEntry {
   bool operator==(const CostEntry&) const = default;
 };
 
-struct LayerCostTable {
-  std::size_t layer = 0;  // index in the workload
+// One layer to price: its geometry (with `layer.input_shape` set, which fixes the spatial size;
+// its channel counts and precision are replaced cell by cell) and the candidates.
+struct LayerTableSpec {
   std::string name;
-  std::vector<int> in_widths;   // one entry when the input width is fixed
-  std::vector<int> out_widths;  // one entry when the output width is fixed
-  std::vector<CostEntry> entries;  // row-major [in][out]
-  const CostEntry& at(std::size_t in, std::size_t out) const { return entries.at(in * out_widths.size() + out); }
+  std::size_t layer = std::numeric_limits<std::size_t>::max();  // index in its workload, if any
+  workloads::Layer geometry;
+  std::vector<int> in_widths;
+  std::vector<int> out_widths;
+  std::vector<workloads::Precision> precisions;  // empty: the layer's own precision only
+};
+
+struct LayerCostTable {
+  std::string name;
+  std::size_t layer = std::numeric_limits<std::size_t>::max();
+  std::vector<int> in_widths;
+  std::vector<int> out_widths;
+  std::vector<workloads::Precision> precisions;  // at least one
+  std::vector<CostEntry> entries;                // row-major [precision][in][out]
+  const CostEntry& at(std::size_t in, std::size_t out, std::size_t precision = 0) const {
+    return entries.at((precision * in_widths.size() + in) * out_widths.size() + out);
+  }
 };
 
 struct CostTable {
   std::string workload;
   std::string model;
   std::string config;
+  std::vector<LayerTableSpec> specs;  // what was priced, one per table
   std::vector<LayerCostTable> layers;
-  // The expected-cost terms of one metric, matching `binding`.
-  std::vector<CostTerm> terms(const WidthBinding& binding, CostMetric metric) const;
 };
 
 struct CostTableBuildStats {
@@ -53,18 +69,30 @@ struct CostTableBuildStats {
   int threads = 1;
 };
 
-// The single-layer variant of workload layer `layer` with the given channel counts (its
-// input tensor keeps the spatial size; an FC's input features scale with the channels).
-std::pair<Layer, LayerInfo> layer_variant(const Workload& workload, std::size_t layer, int in_channels,
-                                          int out_channels);
+// The spec of workload layer `layer` (conv/fc) with the given candidates.
+LayerTableSpec layer_table_spec(const workloads::Workload& workload, const std::vector<workloads::LayerInfo>& infos,
+                                std::size_t layer, std::vector<int> in_widths, std::vector<int> out_widths,
+                                std::vector<workloads::Precision> precisions = {});
 
-// Builds the table; with `cache_dir` reads and extends the on-disk cache there.
-CostTable build_cost_table(const Workload& workload, const WidthBinding& binding, const CostModel& model,
+// The single layer a spec describes at one cell: `in_channels` input channels (the input tensor
+// keeps its spatial size; an FC's input features scale with the channels), `out_channels`
+// outputs, `precision`.
+std::pair<workloads::Layer, workloads::LayerInfo> layer_variant(const LayerTableSpec& spec, int in_channels,
+                                                                int out_channels, workloads::Precision precision);
+
+// Prices every cell of every spec with `model` on `config`; with `cache_dir` reads and extends
+// the on-disk cache there. Throws InputError naming the layer and cell a model refuses.
+CostTable build_cost_table(const std::string& workload_name, std::vector<LayerTableSpec> specs, const CostModel& model,
                            const AcceleratorConfig& config, const std::optional<std::filesystem::path>& cache_dir,
                            CostTableBuildStats* stats = nullptr);
 
-// The cache key of one layer geometry (channel counts excluded) on one model and config.
-std::string cost_cache_key(const Layer& layer, const LayerInfo& info, const CostModel& model,
+// The cache key of one layer geometry at one precision (channel counts excluded) on one model
+// and config.
+std::string cost_cache_key(const workloads::Layer& layer, const workloads::LayerInfo& info, const CostModel& model,
                            const AcceleratorConfig& config);
 
-}  // namespace nce
+// $XDG_CACHE_HOME/nce/cost-tables, else ~/.cache/nce/cost-tables (outside any build directory, so
+// tables survive rebuilds; entries are keyed by model version).
+std::filesystem::path default_cost_cache_dir();
+
+}  // namespace nce::cost_models

@@ -3,7 +3,7 @@
 // configs/energy/<preset>.yaml with their sources; this header only says how they combine.
 #include <string>
 
-namespace nce {
+namespace nce::cost_models {
 
 // Defaults mirror configs/energy/horowitz45.yaml, where the sources are (a test keeps them equal).
 struct EnergyTable {
@@ -26,4 +26,4 @@ double multiplier_pj(const EnergyTable& table, int weight_bits, int act_bits);
 // square root of capacity (Horowitz 2014: 8 KB -> 10 pJ, 32 KB -> 20 pJ per 64-bit read).
 double sram_pj_per_bit(const EnergyTable& table, double capacity_bytes);
 
-}  // namespace nce
+}  // namespace nce::cost_models

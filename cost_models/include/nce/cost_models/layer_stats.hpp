@@ -8,7 +8,7 @@
 
 #include "nce/cost_models/accelerator_config.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 
 struct BufferAccessCounts {
   std::int64_t reads = 0;  // words
@@ -84,4 +84,4 @@ struct WorkloadStats {
 };
 WorkloadStats summarize(std::string workload, std::vector<LayerStats> layers);
 
-}  // namespace nce
+}  // namespace nce::cost_models

@@ -24,7 +24,7 @@
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/workloads/workload.hpp"
 
-namespace nce {
+namespace nce::cost_models {
 
 enum class LoopOrder { weights_outer, inputs_outer };
 std::string_view to_string(LoopOrder order);
@@ -76,7 +76,7 @@ struct ArrayFold {
 
 struct LayerSchedule {
   std::string layer;
-  LayerType type = LayerType::conv;
+  workloads::LayerType type = workloads::LayerType::conv;
   bool on_array = false;  // pool/add run in the post-processing unit, not on the MAC array
   Dataflow dataflow = Dataflow::weight_stationary;
   LoopOrder order = LoopOrder::weights_outer;
@@ -84,15 +84,15 @@ struct LayerSchedule {
   int cols = 0;
 
   // Geometry (FC: a 1x1 conv on a K x 1 x 1 map).
-  TensorShape in;
-  TensorShape out;
+  workloads::TensorShape in;
+  workloads::TensorShape out;
   int kernel_h = 1;
   int kernel_w = 1;
   int stride = 1;
   int padding = 0;
   int groups = 1;
   bool gathered_rows = false;  // stride > kernel_h: see ScheduleStep::in_rows
-  GemmDims gemm;  // per group
+  workloads::GemmDims gemm;  // per group
 
   int weight_bits = 2;
   int act_bits = 2;
@@ -112,8 +112,8 @@ struct LayerSchedule {
 
 // Lowers `layer` (with its analyzed shapes) onto `config`. Throws InputError when a minimal
 // tile cannot fit a buffer, naming the buffer and the sizes.
-LayerSchedule map_layer(const Layer& layer, const LayerInfo& info, const AcceleratorConfig& config);
-std::vector<LayerSchedule> map_workload(const Workload& workload, const AcceleratorConfig& config);
+LayerSchedule map_layer(const workloads::Layer& layer, const workloads::LayerInfo& info, const AcceleratorConfig& config);
+std::vector<LayerSchedule> map_workload(const workloads::Workload& workload, const AcceleratorConfig& config);
 
 // The folds of one step in execution order.
 // WS: for each m tile (cols wide), for each k tile (rows deep), for each weight digit, for each
@@ -129,4 +129,4 @@ std::int64_t dram_occupancy_cycles(std::int64_t bytes, const DramConfig& dram);
 // Largest |weight digit x activation digit| on the 2-bit array: -2 x 3.
 constexpr std::int64_t kMaxDigitProduct = 6;
 
-}  // namespace nce
+}  // namespace nce::cost_models

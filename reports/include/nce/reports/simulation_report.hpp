@@ -14,8 +14,8 @@
 namespace nce::reports {
 
 struct SimulationReport {
-  WorkloadStats stats;
-  AcceleratorConfig config;
+  cost_models::WorkloadStats stats;
+  cost_models::AcceleratorConfig config;
   std::vector<std::string> precisions;  // per layer, "W2A2" or "-"
   std::string pe_model = "behavioral";
   std::string source;  // config file or "configs/default.yaml"

@@ -51,7 +51,7 @@ class ArrayDriver {
   std::unique_ptr<ArrayModel> model_;
 };
 
-// The reference outputs of a tile (m x n, row-major), one nce::ref::fully_connected per
+// The reference outputs of a tile (m x n, row-major), one nce::workloads::ref::fully_connected per
 // activation column: the golden model, not a second hand-written GEMM.
 std::vector<std::int32_t> reference_outputs(const GemmTile& tile);
 
@@ -66,8 +66,8 @@ std::vector<std::int32_t> gemm_on_array(ArrayDriver& driver, int k, int m, int n
                                         std::span<const std::uint8_t> activations);
 
 // A 2-bit convolution lowered by im2col (K = C_in*R*S, M = C_out, N = H_out*W_out) and run
-// through gemm_on_array; equal to nce::ref::conv2d for groups == 1.
-ref::FeatureMap conv2d_on_array(ArrayDriver& driver, const ref::FeatureMap& activations, const ref::Filters& weights,
-                                ref::ConvGeometry geometry);
+// through gemm_on_array; equal to nce::workloads::ref::conv2d for groups == 1.
+workloads::ref::FeatureMap conv2d_on_array(ArrayDriver& driver, const workloads::ref::FeatureMap& activations, const workloads::ref::Filters& weights,
+                                workloads::ref::ConvGeometry geometry);
 
 }  // namespace nce::rtl

@@ -12,7 +12,8 @@
 
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/cost_models/cost_table.hpp"
-#include "nce/search/datasets.hpp"
+#include "nce/search/expected_cost.hpp"
+#include "nce/train/datasets.hpp"
 #include "nce/search/supernet.hpp"
 #include "nce/workloads/workload.hpp"
 
@@ -21,7 +22,7 @@ namespace nce::search {
 struct SearchConfig {
   std::string dataset = "fashion-mnist";  // selects the normalisation
   int low_bits = 2;                       // precision of the W2A2 layers
-  CostMetric metric = CostMetric::cycles;
+  cost_models::CostMetric metric = cost_models::CostMetric::cycles;
   double target = 1.0;     // r: F_target = r * F_max, F_max = cost of the plain network (TAS)
   double tolerance = 0.05;  // t = 0.05 F_max (TAS)
   double lambda = 2.0;      // constraint coefficient, CIFAR value (NCE.md section 5)
@@ -48,8 +49,8 @@ struct SearchConfig {
 
 // Where cost tables come from: `model` on `config`, cached in `cache_dir` when set.
 struct CostSource {
-  const CostModel* model = nullptr;
-  AcceleratorConfig config;
+  const cost_models::CostModel* model = nullptr;
+  cost_models::AcceleratorConfig config;
   std::optional<std::filesystem::path> cache_dir;
 };
 
@@ -73,16 +74,16 @@ struct SearchResult {
   std::vector<SearchEpoch> epochs;  // every epoch so far (read back from search.jsonl on resume)
   bool finished = false;
   double max_cost = 0;     // F_max: the plain network's cost
-  Workload derived;        // argmax widths
+  workloads::Workload derived;        // argmax widths
   std::vector<std::string> layers;  // searchable layers
 };
 
 // The initial candidate widths of every searchable layer.
-std::map<std::string, std::vector<int>> initial_candidates(const Workload& workload, double space_multiplier);
+std::map<std::string, std::vector<int>> initial_candidates(const workloads::Workload& workload, double space_multiplier);
 
 // Expected cost of the supernet's candidates under `metric`.
-ExpectedCost expected_cost(const Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
-                           const CostSource& source, CostMetric metric, WidthBinding* binding = nullptr);
+ExpectedCost expected_cost(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
+                           const CostSource& source, cost_models::CostMetric metric, WidthBinding* binding = nullptr);
 
 // TAS's hardware loss (NCE.md section 3) and its gradient factor d loss / d F.
 struct HardwareLoss {
@@ -92,12 +93,12 @@ struct HardwareLoss {
 HardwareLoss tas_hardware_loss(double expected, double current, double target, double tolerance);
 
 // Runs (or resumes) the search; throws InputError for unusable inputs or checkpoints.
-SearchResult run_search(const Workload& workload, const DatasetSplits& data, const CostSource& source,
+SearchResult run_search(const workloads::Workload& workload, const train::DatasetSplits& data, const CostSource& source,
                         const SearchConfig& config);
 
 // Layers whose widest candidate's softmax probability reaches `threshold` and that may still
 // grow (NCE.md section 4), given base widths and the maximum multiplier.
-std::vector<std::string> layers_to_expand(Supernet& net, const Workload& base, double threshold, double max_multiplier);
+std::vector<std::string> layers_to_expand(Supernet& net, const workloads::Workload& base, double threshold, double max_multiplier);
 int expansion_step(int base_width);  // base / 8 (ours), at least 1
 
 }  // namespace nce::search

@@ -12,19 +12,19 @@
 #include <string>
 #include <vector>
 
-#include "nce/search/layers.hpp"
-#include "nce/search/quantizers.hpp"
-#include "nce/search/random.hpp"
-#include "nce/search/tensor.hpp"
+#include "nce/train/layers.hpp"
+#include "nce/train/quantizers.hpp"
+#include "nce/train/random.hpp"
+#include "nce/train/tensor.hpp"
 #include "nce/workloads/workload.hpp"
 
 namespace nce::search {
 
 // CWI(O, C') of NCE.md section 2: adaptive average pooling over the channel axis; output
 // channel k averages input channels floor(k C / C') .. ceil((k+1) C / C') - 1.
-void cwi_forward(const Tensor& in, int channels, Tensor& out);
+void cwi_forward(const train::Tensor& in, int channels, train::Tensor& out);
 // Adjoint of cwi_forward: din (with in_channels channels) from dout.
-void cwi_backward(const Tensor& dout, int in_channels, Tensor& din);
+void cwi_backward(const train::Tensor& dout, int in_channels, train::Tensor& din);
 
 // TAS's width ratios {0.3, 0.4, ..., 1.0} of `width`, rounded, at least 1, duplicates removed.
 std::vector<int> tas_candidates(int width);
@@ -39,25 +39,25 @@ class Supernet {
  public:
   // `candidates` by layer name (searchable convs only); other layers keep their width.
   // `act_weight_bits` overrides the W2A2 layers' precision when > 0 (32 = float).
-  Supernet(const Workload& workload, const std::map<std::string, std::vector<int>>& candidates, std::uint64_t seed,
+  Supernet(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates, std::uint64_t seed,
            int low_bits = 0);
   ~Supernet();
   Supernet(const Supernet&) = delete;
   Supernet& operator=(const Supernet&) = delete;
 
-  const Tensor& forward(const Tensor& input, bool training, SampleMode mode, double tau, Rng* rng);
-  void backward(const Tensor& dlogits);  // weights' and theta's gradients (theta only in gumbel mode)
+  const train::Tensor& forward(const train::Tensor& input, bool training, SampleMode mode, double tau, train::Rng* rng);
+  void backward(const train::Tensor& dlogits);  // weights' and theta's gradients (theta only in gumbel mode)
   void zero_grad();
   void after_step();  // keeps PACT alphas > 0
 
-  std::vector<Parameter*> weight_parameters();
-  std::vector<Parameter*> arch_parameters();  // theta, one per searchable layer, in layer order
-  std::vector<Buffer> buffers();
+  std::vector<train::Parameter*> weight_parameters();
+  std::vector<train::Parameter*> arch_parameters();  // theta, one per searchable layer, in layer order
+  std::vector<train::Buffer> buffers();
 
   // Searchable layers in workload order, their candidate widths and logits.
   std::vector<std::string> searchable() const;
   const std::vector<int>& widths(const std::string& layer) const;
-  Parameter& theta(const std::string& layer);
+  train::Parameter& theta(const std::string& layer);
   std::map<std::string, std::vector<int>> candidates() const;
   std::vector<int> argmax_choice() const;  // per searchable layer
 
@@ -73,26 +73,26 @@ class Supernet {
     int new_in = 0;
     int kk = 1;
   };
-  std::vector<Growth> expand(const std::string& layer, int extra, Rng& rng);
+  std::vector<Growth> expand(const std::string& layer, int extra, train::Rng& rng);
 
-  const Workload& workload() const { return workload_; }
+  const workloads::Workload& workload() const { return workload_; }
   // The workload at the argmax widths (derivation), 1x1 projections where widths differ.
-  Workload derive() const;
+  workloads::Workload derive() const;
 
  private:
   struct Node;
   Node& node(const std::string& layer);
   const Node& node(const std::string& layer) const;
-  const Tensor& input_of(const Node& node, std::size_t which) const;
+  const train::Tensor& input_of(const Node& node, std::size_t which) const;
   int max_width(int node) const;
-  void grow_input(Node& node, int in_channels, Rng& rng, std::vector<Growth>& growth);
-  void forward_weighted(Node& node, bool training, SampleMode mode, double tau, Rng* rng);
+  void grow_input(Node& node, int in_channels, train::Rng& rng, std::vector<Growth>& growth);
+  void forward_weighted(Node& node, bool training, SampleMode mode, double tau, train::Rng* rng);
   void backward_weighted(Node& node);
-  void accumulate(int index, const Tensor& grad);
+  void accumulate(int index, const train::Tensor& grad);
 
-  Workload workload_;
+  workloads::Workload workload_;
   std::vector<std::unique_ptr<Node>> nodes_;
-  const Tensor* input_ = nullptr;
+  const train::Tensor* input_ = nullptr;
   bool gumbel_ = false;
   double tau_ = 1.0;
 };
@@ -101,6 +101,6 @@ class Supernet {
 // differ gets its fixed-width shortcut conv (projection, or the stem) resized to the main
 // branch, as bind_widths ties them, or else a new 1x1 projection (W8A8 like the others, NCE.md
 // section 1) on the identity side, so the result analyzes.
-Workload derive_workload(const Workload& base, const std::map<std::string, int>& widths);
+workloads::Workload derive_workload(const workloads::Workload& base, const std::map<std::string, int>& widths);
 
 }  // namespace nce::search

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nce {
+namespace nce::workloads {
 
 enum class LayerType { conv, fc, pool, add };
 enum class PoolType { max, avg, global_avg };
@@ -60,4 +60,4 @@ struct Layer {
   bool operator==(const Layer&) const = default;
 };
 
-}  // namespace nce
+}  // namespace nce::workloads

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace nce::ref {
+namespace nce::workloads::ref {
 
 // One image's activations, CHW order.
 struct FeatureMap {
@@ -78,4 +78,4 @@ std::vector<Filters> split_weight_digits(const Filters& weights, int bits);
 FeatureMap conv2d_by_digits(const FeatureMap& activations, int act_bits, const Filters& weights,
                             int weight_bits, ConvGeometry geometry, int* passes = nullptr);
 
-}  // namespace nce::ref
+}  // namespace nce::workloads::ref

@@ -7,7 +7,7 @@
 
 #include "nce/workloads/layer.hpp"
 
-namespace nce {
+namespace nce::workloads {
 
 struct Workload {
   std::string name;
@@ -54,4 +54,4 @@ WorkloadTotals totals(const std::vector<LayerInfo>& infos);
 // convs at W8A8, every other conv/fc at W2A2; searchable = the W2A2 convs.
 void apply_default_precision(Workload& workload);
 
-}  // namespace nce
+}  // namespace nce::workloads

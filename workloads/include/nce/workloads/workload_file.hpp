@@ -6,7 +6,7 @@
 
 #include "nce/workloads/workload.hpp"
 
-namespace nce {
+namespace nce::workloads {
 
 std::string workload_to_yaml(const Workload& workload);
 Workload workload_from_yaml(const std::string& text, const std::string& source_name);
@@ -26,4 +26,4 @@ std::string scalesim_to_csv(const Workload& workload);
 // A zoo name, or a path to a workload file.
 Workload load_workload(const std::string& name_or_path);
 
-}  // namespace nce
+}  // namespace nce::workloads

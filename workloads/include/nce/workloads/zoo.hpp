@@ -6,7 +6,7 @@
 
 #include "nce/workloads/workload.hpp"
 
-namespace nce::zoo {
+namespace nce::workloads::zoo {
 
 // CIFAR ResNets (He et al. 2016, 6n+2 layers) with 1x1 projection shortcuts where width or
 // resolution changes, as the paper's FLOP counts include them.
@@ -21,4 +21,4 @@ std::vector<std::string> names();
 bool contains(std::string_view name);
 Workload make(std::string_view name);  // throws InputError listing the known names
 
-}  // namespace nce::zoo
+}  // namespace nce::workloads::zoo

@@ -1,0 +1,21 @@
+#pragma once
+// Atomic file replacement: the content goes to a temporary file beside `path` (unique per
+// process and thread), is flushed to disk (fsync), and is renamed over `path`; the directory is
+// synced too. A reader, or a run resumed after a kill at any moment, sees the old file or the
+// new one, never a mix. Throws InputError naming the path when it cannot be written.
+#include <filesystem>
+#include <string_view>
+
+namespace nce::core {
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+// Appends one line (a '\n' is added) and fsyncs it: an append-only log whose finished lines
+// survive a kill. Throws InputError naming the path.
+void append_line_durably(const std::filesystem::path& path, std::string_view line);
+
+// Creates `dir` (and its parents) for output. Throws InputError naming the path and the
+// problem when it exists as something other than a directory or cannot be created or written.
+void prepare_output_directory(const std::filesystem::path& dir);
+
+}  // namespace nce::core

@@ -1,0 +1,59 @@
+#pragma once
+// Quantizers of NCE.md section 1: PACT for activations, a per-layer uniform quantizer for
+// weights, both with straight-through gradients. bits >= 32 means "not quantized".
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "nce/train/tensor.hpp"
+
+namespace nce::train {
+
+constexpr int kFullPrecisionBits = 32;
+inline bool quantized(int bits) { return bits < kFullPrecisionBits; }
+
+// PACT (Choi et al. 2018): y = clamp(x, 0, alpha), q = round(y (2^b-1)/alpha) alpha/(2^b-1).
+// dq/dx = 1 on [0, alpha], else 0; dq/dalpha = 1 where x > alpha (the paper's simplification).
+// alpha is learnable, starts at 8 (NCE.md: "6-10, ours 8") and carries its own L2 of 0.001
+// (NCE paper section 5.1, "regularization coefficient of PACT"). With bits >= 32 the layer is
+// a plain ReLU and alpha is unused.
+class PactQuantizer {
+ public:
+  static constexpr float kInitialAlpha = 8.0f;
+  static constexpr float kAlphaDecay = 1e-3f;
+  static constexpr float kMinAlpha = 1e-3f;  // keeps alpha > 0 after an optimizer step
+
+  PactQuantizer(std::string name, int bits);
+  void forward(const Tensor& in, Tensor& out);
+  // Gradient w.r.t. the input (written to din) and accumulated into alpha's gradient.
+  void backward(const Tensor& in, const Tensor& dout, Tensor& din);
+  int bits() const { return bits_; }
+  float alpha() const { return alpha_.value[0]; }
+  float step() const;  // alpha / (2^b - 1): the real value of activation code 1
+  Parameter& alpha_parameter() { return alpha_; }
+  void clamp_alpha();  // called after optimizer steps
+
+ private:
+  int bits_;
+  Parameter alpha_;
+};
+
+// Weight quantizer: codes c = clamp(round(w/s), -2^(b-1), 2^(b-1)-1), w_q = s c, so 2 bits give
+// the PE's codes {-2,-1,0,1}. Scale choice (ours, NCE.md allows it): for b <= 4,
+// s = 2 mean|w| / 2^(b-1) (for 2 bits s = mean|w|, so the codes span [-2, 1] mean|w|, about
+// +-1.6 sigma of a Gaussian layer); for b > 4 the mean-based range would clip most of the
+// tails, so s = max|w| / (2^(b-1)-1), which clips nothing. s is recomputed from the float
+// weights every forward and treated as a constant by the gradient (straight-through:
+// dw_q/dw = 1 where w/s lies inside the code range widened by half a step, else 0).
+struct WeightQuantization {
+  float scale = 1.0f;
+  std::int32_t code_min = 0;
+  std::int32_t code_max = 0;
+};
+WeightQuantization weight_quantization(const float* weights, std::size_t count, int bits);
+// Writes w_q (or a copy when bits >= 32); `pass` (optional) receives the STE mask.
+void quantize_weights(const float* weights, std::size_t count, int bits, float* out, float* pass = nullptr,
+                      WeightQuantization* used = nullptr);
+std::int32_t weight_code(float weight, const WeightQuantization& q);
+
+}  // namespace nce::train
