@@ -186,9 +186,9 @@ void explain_energy(const cost_models::AcceleratorConfig& config) {
         results.string());
   }
   const double add = config.accumulator_bits * t.adder_pj_per_bit;
-  const double reg = cost_models::forwarded_register_bits(config) * t.register_pj_per_bit;
+  const double reg = cost_models::dataflow_of(config).forwarded_register_bits(config) * t.register_pj_per_bit;
   std::cout << fmt::format("per MAC also: {}-bit accumulate {:.6f} pJ + {} forwarded register bits ({}) {:.6f} pJ\n",
-                           config.accumulator_bits, add, cost_models::forwarded_register_bits(config), to_string(config.dataflow),
+                           config.accumulator_bits, add, cost_models::dataflow_of(config).forwarded_register_bits(config), config.dataflow,
                            reg);
   std::cout << fmt::format("{:>5} {:>14} {:>16} {:>8} {:>24}\n", "bits", "multiply pJ", "native PE MAC pJ", "passes",
                            "as digit passes, pJ/MAC");
@@ -228,7 +228,7 @@ void staircase(const workloads::Workload& workload, const std::string& name, con
   const cost_models::LayerTableSpec spec = cost_models::layer_table_spec(workload, infos, index, {}, {});
   reports::LineChart chart;
   chart.title = fmt::format("{}: cycles vs output channels ({} on {}x{} {})", name, model.name(), config.rows,
-                            config.cols, to_string(config.dataflow));
+                            config.cols, config.dataflow);
   chart.x_label = "output channels";
   chart.y_label = "cycles";
   chart.steps = true;
@@ -330,7 +330,7 @@ int run_cost_table(const std::vector<std::string>& args) {
       "on {}x{} {})\n",
       stats.entries, stats.evaluated, stats.from_cache, cache ? fmt::format(" {}", cache->string()) : "", stats.seconds,
       stats.threads, stats.threads == 1 ? "" : "s", stats.seconds > 0 ? double(stats.entries) / stats.seconds : 0.0,
-      model->name(), config.rows, config.cols, to_string(config.dataflow));
+      model->name(), config.rows, config.cols, config.dataflow);
   if (!out.empty()) {
     write_json(out, table, config);
     std::cout << fmt::format("table: {}\n", out);

@@ -96,7 +96,7 @@ int run_simulate(const std::vector<std::string>& args) {
   const cost_models::LayerStats& t = report.stats.total;
   std::cout << fmt::format(
       "{} on {}x{} {}: {} cycles ({:.1f} us at {} MHz), utilization {:.3f}, energy {:.3f} uJ ({})\n",
-      workload.name, config.rows, config.cols, to_string(config.dataflow), t.cycles, double(t.cycles) / config.clock_mhz,
+      workload.name, config.rows, config.cols, config.dataflow, t.cycles, double(t.cycles) / config.clock_mhz,
       config.clock_mhz, t.utilization(config.pes()), t.energy.total() / 1e6, config.energy.name);
   std::cout << fmt::format("simulated {} cycles in {:.3f} s wall ({:.2f} M cycles/s)\n", t.cycles, seconds,
                            seconds > 0 ? double(t.cycles) / seconds / 1e6 : 0.0);

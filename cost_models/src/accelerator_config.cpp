@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "nce/core/input_error.hpp"
+#include "nce/cost_models/dataflow.hpp"
 
 namespace nce::cost_models {
 namespace {
@@ -174,12 +175,7 @@ AcceleratorConfig from_node(YAML::Node root, const std::string& source, const Co
     c.offload_wide_layers =
         r.get<bool>(array["offload_wide_layers"], "array.offload_wide_layers", c.offload_wide_layers);
     if (array["dataflow"]) {
-      const std::string text = r.get<std::string>(array["dataflow"], "array.dataflow", "ws");
-      try {
-        c.dataflow = dataflow_from_string(text);
-      } catch (const core::InputError& error) {
-        throw core::InputError(fmt::format("{}: array.dataflow: {}", source, error.what()));
-      }
+      c.dataflow = r.get<std::string>(array["dataflow"], "array.dataflow", c.dataflow);
     }
   }
   c.clock_mhz = r.get<double>(root["clock_mhz"], "clock_mhz", c.clock_mhz);
@@ -214,14 +210,6 @@ std::string trim(std::string text) {
 
 }  // namespace
 
-std::string_view to_string(Dataflow dataflow) { return dataflow == Dataflow::weight_stationary ? "ws" : "os"; }
-
-Dataflow dataflow_from_string(std::string_view text) {
-  if (text == "ws" || text == "weight_stationary") return Dataflow::weight_stationary;
-  if (text == "os" || text == "output_stationary") return Dataflow::output_stationary;
-  throw core::InputError(fmt::format("unknown dataflow '{}' (expected ws or os)", text));
-}
-
 int effective_word_bits(const AcceleratorConfig& config, const BufferConfig& buffer) {
   if (buffer.word_bits > 0) return buffer.word_bits;
   if (&buffer == &config.ifmap) return 2 * config.rows;
@@ -241,13 +229,13 @@ void validate(const AcceleratorConfig& c) {
   if (c.accumulator_bits < 4 || c.accumulator_bits > 32) {
     throw core::InputError(fmt::format("array.accumulator_bits must be in [4, 32], got {}", c.accumulator_bits));
   }
-  // A WS column sums `rows` products of magnitude up to 6 (-2 x 3); the accumulator must hold
-  // that without wrapping (rtl/mac_array.sv: AccWidth >= ceil(log2(Rows * 6)) + 1).
-  if (c.dataflow == Dataflow::weight_stationary &&
-      std::int64_t{c.rows} * 6 > (std::int64_t{1} << (c.accumulator_bits - 1)) - 1) {
-    throw core::InputError(fmt::format("array.accumulator_bits = {} cannot hold a column sum of {} rows x 6",
-                                 c.accumulator_bits, c.rows));
+  const Dataflow* dataflow = nullptr;
+  try {
+    dataflow = &dataflow_named(c.dataflow);
+  } catch (const core::InputError& error) {
+    throw core::InputError(fmt::format("array.dataflow: {}", error.what()));
   }
+  dataflow->validate(c);
   positive("clock_mhz", c.clock_mhz);
   for (const auto& [name, b] : {std::pair{"ifmap", &c.ifmap}, {"weight", &c.weight}, {"ofmap", &c.ofmap}}) {
     if (b->capacity_bytes <= 0) {
@@ -314,10 +302,6 @@ AcceleratorConfig accelerator_config_from_scalesim(const std::string& text, cons
         {"Bandwidth", "dram.bytes_per_cycle"},   {"run_name", "name"}};
     const auto it = kKeys.find(key);
     if (it == kKeys.end()) continue;
-    if (key == "Dataflow" && value == "is") {
-      throw core::InputError(fmt::format("{}:{}: Dataflow 'is' (input stationary) is not supported; use ws or os",
-                                   source_name, line_no));
-    }
     set_path(root, it->second, value);
   }
   return from_node(root, source_name, overrides, default_config_dir());
@@ -341,7 +325,7 @@ std::string accelerator_config_to_yaml(const AcceleratorConfig& c) {
   out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name;
   out << YAML::Key << "array" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "rows" << YAML::Value
       << c.rows << YAML::Key << "cols" << YAML::Value << c.cols << YAML::Key << "dataflow" << YAML::Value
-      << std::string(to_string(c.dataflow)) << YAML::Key << "accumulator_bits" << YAML::Value << c.accumulator_bits
+      << c.dataflow << YAML::Key << "accumulator_bits" << YAML::Value << c.accumulator_bits
       << YAML::Key << "offload_wide_layers" << YAML::Value << c.offload_wide_layers << YAML::EndMap;
   out << YAML::Key << "clock_mhz" << YAML::Value << c.clock_mhz;
   out << YAML::Key << "buffers" << YAML::Value << YAML::BeginMap;

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "nce/cost_models/dataflow.hpp"
+
 namespace nce::cost_models {
 
 double multiplier_pj(const EnergyTable& table, int weight_bits, int act_bits) {
@@ -11,12 +13,6 @@ double multiplier_pj(const EnergyTable& table, int weight_bits, int act_bits) {
 
 double sram_pj_per_bit(const EnergyTable& table, double capacity_bytes) {
   return table.sram_reference_pj_per_bit * std::sqrt(capacity_bytes / 1024.0 / table.sram_reference_kib);
-}
-
-int forwarded_register_bits(const AcceleratorConfig& config) {
-  // WS passes the partial sum down and the activation right; OS passes activation and weight
-  // and keeps the sum in place (ENERGY.md: ~18 vs ~4 bits per PE per cycle at 16-bit sums).
-  return config.dataflow == Dataflow::weight_stationary ? config.accumulator_bits + 2 : 2 + 2;
 }
 
 double EnergyBreakdown::total() const {
@@ -38,7 +34,7 @@ EnergyBreakdown price_energy(const LayerStats& s, const AcceleratorConfig& c) {
   const double macs = double(s.array_macs);
   e.multiplier_pj = macs * multiplier_pj(t, 2, 2);
   e.accumulator_pj = macs * c.accumulator_bits * t.adder_pj_per_bit;
-  e.register_pj = (macs * forwarded_register_bits(c) + double(s.weight_register_bits)) * t.register_pj_per_bit;
+  e.register_pj = (macs * dataflow_of(c).forwarded_register_bits(c) + double(s.stationary_register_bits)) * t.register_pj_per_bit;
   e.output_adder_pj = double(s.output_accumulations) * 32 * t.adder_pj_per_bit;
   auto sram = [&](const BufferAccessCounts& a, const BufferConfig& b) {
     return double(a.reads + a.writes) * effective_word_bits(c, b) * sram_pj_per_bit(t, double(b.capacity_bytes));
@@ -69,7 +65,7 @@ WorkloadStats summarize(std::string workload, std::vector<LayerStats> layers) {
     t.cycles += l.cycles;
     t.compute_cycles += l.compute_cycles;
     t.stall_dram += l.stall_dram;
-    t.stall_weight_load += l.stall_weight_load;
+    t.stall_stationary_load += l.stall_stationary_load;
     t.stall_fill_drain += l.stall_fill_drain;
     t.stall_other += l.stall_other;
     for (auto [dst, src] : {std::pair{&t.ifmap, &l.ifmap}, {&t.weight, &l.weight}, {&t.ofmap, &l.ofmap}}) {
@@ -80,7 +76,7 @@ WorkloadStats summarize(std::string workload, std::vector<LayerStats> layers) {
     }
     t.psum_readback_words += l.psum_readback_words;
     t.output_accumulations += l.output_accumulations;
-    t.weight_register_bits += l.weight_register_bits;
+    t.stationary_register_bits += l.stationary_register_bits;
     t.dram_read_bytes += l.dram_read_bytes;
     t.dram_write_bytes += l.dram_write_bytes;
     t.energy.multiplier_pj += l.energy.multiplier_pj;

@@ -79,7 +79,7 @@ LayerSchedule map_layer(const workloads::Layer& layer, const workloads::LayerInf
   LayerSchedule s;
   s.layer = layer.name;
   s.type = layer.type;
-  s.dataflow = config.dataflow;
+  s.dataflow = &dataflow_of(config);
   s.rows = config.rows;
   s.cols = config.cols;
   s.macs = info.macs;
@@ -118,12 +118,7 @@ LayerSchedule map_layer(const workloads::Layer& layer, const workloads::LayerInf
   const std::int64_t ofmap_slot_bits = config.ofmap.capacity_bytes * 8 / 2;
   constexpr std::int64_t kOutputBits = 32;  // the output buffer accumulates in 32 bits
 
-  if (config.dataflow == Dataflow::output_stationary) {
-    const std::int64_t limit = ((std::int64_t{1} << (config.accumulator_bits - 1)) - 1) / kMaxDigitProduct;
-    s.k_chunk = static_cast<int>(std::min<std::int64_t>(k, limit));
-  } else {
-    s.k_chunk = config.rows;
-  }
+  s.k_chunk = s.dataflow->k_chunk(k, config);
 
   // Candidate block sizes: every distinct block count, so tiles stay whole multiples of the array.
   std::vector<int> m_blocks;
@@ -184,20 +179,11 @@ LayerSchedule map_layer(const workloads::Layer& layer, const workloads::LayerInf
         const std::int64_t reads = order == LoopOrder::weights_outer ? w_all + (nb == 1 ? i_all : mb * i_all)
                                                                       : i_all + (mb == 1 ? w_all : nb * w_all);
         const std::int64_t steps = mb * nb;
-        // Rough array cycles: WS folds cost max(N, 2R + C - 2) (a fold's stream hides the next
-        // fold's weight load only when it is long enough; sim/TIMING.md), OS folds K + 2n + m.
-        // DRAM terms stay out, so the tiling never depends on bandwidth.
+        // Rough array cycles from the dataflow; DRAM terms stay out, so the tiling never depends
+        // on bandwidth.
         const std::int64_t n_step = std::int64_t{std::min(h, s.out.height)} * s.out.width;
-        const std::int64_t k_folds = ceil_div(k, config.rows) * s.passes;
-        std::int64_t estimate = 0;
-        if (config.dataflow == Dataflow::weight_stationary) {
-          estimate = steps * ceil_div(std::min(m_block, mg), config.cols) * k_folds *
-                     std::max<std::int64_t>(n_step, 2 * config.rows + config.cols - 2);
-        } else {
-          const std::int64_t n_folds = ceil_div(n_step, config.rows);
-          estimate = steps * ceil_div(std::min(m_block, mg), config.cols) * n_folds * ceil_div(k, s.k_chunk) *
-                     s.passes * (s.k_chunk + 2 * std::min<std::int64_t>(n_step, config.rows) + config.cols);
-        }
+        const std::int64_t estimate = s.dataflow->estimate_cycles(
+            {steps, std::min(m_block, mg), n_step, k, s.passes, s.k_chunk}, config);
         // Least DRAM traffic first; then the fewest estimated cycles; then more, smaller steps.
         const bool better = reads < best.read_bytes ||
                             (reads == best.read_bytes &&
@@ -281,48 +267,19 @@ std::vector<LayerSchedule> map_workload(const workloads::Workload& workload, con
   return schedules;
 }
 
+void visit_digit_passes(const LayerSchedule& s, ArrayFold& tile, const std::function<void(const ArrayFold&)>& visit) {
+  for (int wd = 0; wd < s.weight_digits; ++wd) {
+    for (int ad = 0; ad < s.act_digits; ++ad) {
+      tile.weight_digit = wd;
+      tile.act_digit = ad;
+      tile.accumulate = !(tile.k0 == 0 && wd == 0 && ad == 0);
+      visit(tile);
+    }
+  }
+}
+
 void for_each_fold(const LayerSchedule& s, const ScheduleStep& step, const std::function<void(const ArrayFold&)>& visit) {
-  const std::int64_t k = s.gemm.k;
-  ArrayFold fold;
-  // One pass per (weight digit, activation digit) over the tile; only the very first pass of
-  // the reduction writes the output, every later one accumulates onto it.
-  auto visit_digit_passes = [&](ArrayFold& tile, std::int64_t k0) {
-    for (int wd = 0; wd < s.weight_digits; ++wd) {
-      for (int ad = 0; ad < s.act_digits; ++ad) {
-        tile.weight_digit = wd;
-        tile.act_digit = ad;
-        tile.accumulate = !(k0 == 0 && wd == 0 && ad == 0);
-        visit(tile);
-      }
-    }
-  };
-  if (s.dataflow == Dataflow::weight_stationary) {
-    fold.n0 = 0;
-    fold.n_size = step.n_size;
-    for (int m0 = 0; m0 < step.m_size; m0 += s.cols) {
-      fold.m0 = m0;
-      fold.m_size = std::min(s.cols, step.m_size - m0);
-      for (std::int64_t k0 = 0; k0 < k; k0 += s.rows) {
-        fold.k0 = static_cast<int>(k0);
-        fold.k_size = static_cast<int>(std::min<std::int64_t>(s.rows, k - k0));
-        visit_digit_passes(fold, k0);
-      }
-    }
-    return;
-  }
-  for (int m0 = 0; m0 < step.m_size; m0 += s.cols) {
-    fold.m0 = m0;
-    fold.m_size = std::min(s.cols, step.m_size - m0);
-    for (std::int64_t n0 = 0; n0 < step.n_size; n0 += s.rows) {
-      fold.n0 = n0;
-      fold.n_size = std::min<std::int64_t>(s.rows, step.n_size - n0);
-      for (std::int64_t k0 = 0; k0 < k; k0 += s.k_chunk) {
-        fold.k0 = static_cast<int>(k0);
-        fold.k_size = static_cast<int>(std::min<std::int64_t>(s.k_chunk, k - k0));
-        visit_digit_passes(fold, k0);
-      }
-    }
-  }
+  s.dataflow->for_each_fold(s, step, visit);
 }
 
 }  // namespace nce::cost_models

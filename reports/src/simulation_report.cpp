@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "nce/cost_models/dataflow.hpp"
 #include "nce/reports/charts.hpp"
 
 namespace nce::reports {
@@ -40,7 +41,7 @@ std::vector<std::string> layer_row(const cost_models::LayerStats& l, const std::
                                   num(l.compute_cycles),
                                   num(l.stall_cycles()),
                                   num(l.stall_dram),
-                                  num(l.stall_weight_load),
+                                  num(l.stall_stationary_load),
                                   num(l.stall_fill_drain),
                                   num(l.stall_other),
                                   num(l.utilization(pes)),
@@ -89,14 +90,14 @@ BarChart cycle_chart(const SimulationReport& r) {
   chart.title = "Cycles per layer: compute and stalls by cause";
   chart.y_label = "cycles";
   chart.stacked = true;
-  std::vector<Series> series = {{"compute", {}}, {"DRAM bandwidth", {}}, {"weight load", {}},
+  std::vector<Series> series = {{"compute", {}}, {"DRAM bandwidth", {}}, {"stationary load", {}},
                                 {"pipeline fill/drain", {}}, {"other (SRAM ports)", {}}};
   for (const cost_models::LayerStats& l : r.stats.layers) {
     if (!l.on_array) continue;
     chart.categories.push_back(l.layer);
     series[0].values.push_back(double(l.compute_cycles));
     series[1].values.push_back(double(l.stall_dram));
-    series[2].values.push_back(double(l.stall_weight_load));
+    series[2].values.push_back(double(l.stall_stationary_load));
     series[3].values.push_back(double(l.stall_fill_drain));
     series[4].values.push_back(double(l.stall_other));
   }
@@ -141,7 +142,7 @@ Table summary_table(const SimulationReport& r) {
   table.numeric = {false, true};
   auto add = [&](std::string name, std::string value) { table.rows.push_back({std::move(name), std::move(value)}); };
   add("workload", r.stats.workload);
-  add("array", fmt::format("{} ({}, {} PE model)", array_text(r.config), to_string(r.config.dataflow), r.pe_model));
+  add("array", fmt::format("{} ({}, {} PE model)", array_text(r.config), r.config.dataflow, r.pe_model));
   add("config", fmt::format("{} ({})", r.config.name, r.source));
   add("energy preset", r.config.energy.name);
   add("total cycles", num(t.cycles));
@@ -151,7 +152,7 @@ Table summary_table(const SimulationReport& r) {
   add("MACs / array MACs (with digit passes)", fmt::format("{} / {}", t.macs, t.array_macs));
   add("compute cycles", num(t.compute_cycles));
   add("stall: DRAM bandwidth", num(t.stall_dram));
-  add("stall: weight load", num(t.stall_weight_load));
+  add("stall: stationary operand load", num(t.stall_stationary_load));
   add("stall: pipeline fill/drain", num(t.stall_fill_drain));
   add("stall: other (SRAM ports)", num(t.stall_other));
   add("DRAM read / write bytes", fmt::format("{} / {}", t.dram_read_bytes, t.dram_write_bytes));
@@ -166,7 +167,7 @@ Table summary_table(const SimulationReport& r) {
 Table layer_table(const SimulationReport& r) {
   Table table;
   table.header = {"layer", "type", "precision", "macs", "array_macs", "passes", "cycles", "compute_cycles",
-                  "stall_cycles", "stall_dram", "stall_weight_load", "stall_fill_drain", "stall_other", "utilization",
+                  "stall_cycles", "stall_dram", "stall_stationary_load", "stall_fill_drain", "stall_other", "utilization",
                   "mapping_efficiency", "sram_reads", "sram_writes", "sram_read_bits", "sram_write_bits",
                   "ifmap_reads", "ifmap_writes", "weight_reads", "weight_writes", "ofmap_reads", "ofmap_writes",
                   "psum_readback_words", "dram_read_bytes", "dram_write_bytes", "dram_read_bits", "dram_write_bits",
@@ -191,7 +192,7 @@ nlohmann::json summary_json(const SimulationReport& r) {
       {"array", array_text(r.config)},
       {"rows", r.config.rows},
       {"cols", r.config.cols},
-      {"dataflow", to_string(r.config.dataflow)},
+      {"dataflow", r.config.dataflow},
       {"pe_model", r.pe_model},
       {"config", r.config.name},
       {"config_source", r.source},
@@ -210,7 +211,7 @@ nlohmann::json summary_json(const SimulationReport& r) {
       {"compute_cycles", t.compute_cycles},
       {"stall_cycles",
        {{"dram", t.stall_dram},
-        {"weight_load", t.stall_weight_load},
+        {"stationary_load", t.stall_stationary_load},
         {"fill_drain", t.stall_fill_drain},
         {"other", t.stall_other},
         {"total", t.stall_cycles()}}},
@@ -247,18 +248,18 @@ std::string compute_report_csv(const SimulationReport& r) {
 
 std::string report_markdown(const SimulationReport& r) {
   std::string md = fmt::format("# nce simulate: {} on {} ({})\n\n", r.stats.workload, array_text(r.config),
-                               to_string(r.config.dataflow));
+                               r.config.dataflow);
   md += to_markdown(summary_table(r));
   md += "\n## Layers\n\n";
   Table brief;
-  brief.header = {"layer", "type", "precision", "passes", "cycles", "compute", "stall DRAM", "stall weight load",
+  brief.header = {"layer", "type", "precision", "passes", "cycles", "compute", "stall DRAM", "stall stationary load",
                   "stall fill/drain", "stall other", "utilization", "DRAM bytes", "energy (pJ)"};
   brief.numeric = {false, false, false, true, true, true, true, true, true, true, true, true, true};
   for (std::size_t i = 0; i < r.stats.layers.size(); ++i) {
     const cost_models::LayerStats& l = r.stats.layers[i];
     brief.rows.push_back({l.layer, l.type, i < r.precisions.size() ? r.precisions[i] : "-",
                           std::to_string(l.passes), num(l.cycles), num(l.compute_cycles), num(l.stall_dram),
-                          num(l.stall_weight_load), num(l.stall_fill_drain), num(l.stall_other),
+                          num(l.stall_stationary_load), num(l.stall_fill_drain), num(l.stall_other),
                           num(l.utilization(r.config.pes()), 3), num(l.dram_read_bytes + l.dram_write_bytes),
                           num(l.energy.total(), 1)});
   }
@@ -269,8 +270,7 @@ std::string report_markdown(const SimulationReport& r) {
 
 std::string report_html(const SimulationReport& r) {
   HtmlPage page(fmt::format("nce simulate: {} on a {} {} array", r.stats.workload, array_text(r.config),
-                            r.config.dataflow == cost_models::Dataflow::weight_stationary ? "weight-stationary"
-                                                                             : "output-stationary"));
+                            cost_models::dataflow_of(r.config).description()));
   page.add_paragraph(fmt::format(
       "Cycle-accurate SystemC model ({} PE model), config {} ({}), energy preset {}. Utilization = array MACs "
       "(digit passes included) / (PEs x cycles).",

@@ -30,20 +30,13 @@ void check_tile(const GemmTile& tile, std::size_t index, int rows, int cols) {
 
 }  // namespace
 
-bool accumulator_can_wrap(int depth, int acc_width) {
-  if (acc_width < 1 || acc_width > 32) return true;
-  // acc-bit two's complement holds [-2^(acc-1), 2^(acc-1) - 1]; the negative end binds (-6 vs 3).
-  const std::int64_t bound = std::int64_t{1} << (acc_width - 1);
-  return kMaxProductMagnitude * depth > bound;
-}
-
 ArrayDriver::ArrayDriver(std::unique_ptr<ArrayModel> model) : model_(std::move(model)) {
   const int acc = model_->acc_width();
-  if (accumulator_can_wrap(model_->rows(), acc)) {
+  if (workloads::ref::accumulator_can_wrap(model_->rows(), acc)) {
     throw core::InputError(fmt::format("a {}-bit accumulator can wrap on a {}-deep reduction (needs |sum| <= {} * {} = {} "
-                                 "<= 2^{})",
-                                 acc, model_->rows(), kMaxProductMagnitude, model_->rows(),
-                                 kMaxProductMagnitude * model_->rows(), acc - 1));
+                                       "<= 2^{})",
+                                       acc, model_->rows(), workloads::ref::kMaxDigitProduct, model_->rows(),
+                                       workloads::ref::kMaxDigitProduct * model_->rows(), acc - 1));
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "nce/cost_models/layer_stats.hpp"
@@ -81,8 +82,12 @@ SC_MODULE(DmaEngine) {
   sc_core::sc_event queued_;
 };
 
+class ArrayDataflow;
+
 // The MAC array with its operand feeders (im2col, skew, de-skew). One SC_METHOD advances the
-// whole array each clock cycle while a step runs; idle, it sleeps until started.
+// whole array each clock cycle while a step runs; idle, it sleeps until started. What happens
+// in a cycle is the dataflow's (sim/src/dataflows/array_dataflow.hpp); this module holds the
+// step's operands and offers the pieces every dataflow uses.
 SC_MODULE(SystolicArray) {
   LayerJob* job = nullptr;
   OnChipBuffers* buffers = nullptr;
@@ -91,45 +96,43 @@ SC_MODULE(SystolicArray) {
   void start(int step, int input_slot, int weight_slot, int output_slot);
 
   SC_CTOR(SystolicArray);
+  ~SystolicArray() override;
+
+  // ---- for the dataflows ----
+  const cost_models::LayerSchedule& schedule() const { return *job->schedule; }
+  const cost_models::AcceleratorConfig& config() const { return *job->config; }
+  const cost_models::ScheduleStep& step() const { return *step_; }
+  cost_models::LayerStats& stats() { return *job->stats; }
+  // Activation digit of reduction index k for output pixel `pixel` of the step (0 in padding).
+  std::int8_t activation_digit(const cost_models::ArrayFold& fold, std::int64_t pixel, int k) const;
+  // The fold's weight digit plane in the weight slot, [m][k] over the step's output channels.
+  const std::int8_t* weight_plane(const cost_models::ArrayFold& fold) const;
+  // Sums of pixel `pixel` (step-relative) over the fold's reduction rows, for its m_size
+  // channels; `tile` caches the fold's weights as the PEs hold them ([k][m]) until cleared.
+  void pixel_sums(const cost_models::ArrayFold& fold, std::int64_t pixel, std::vector<std::int32_t>& tile,
+                  std::int32_t* sums) const;
+  // Sums of filter `filter` (fold-relative) over the fold's reduction rows, for its n_size
+  // pixels; `tile` caches the fold's im2col inputs as the PEs hold them ([k][n]) until cleared.
+  void filter_sums(const cost_models::ArrayFold& fold, std::int64_t filter, std::vector<std::int32_t>& tile,
+                   std::int32_t* sums) const;
+  // Writes one de-skewed output line into the ofmap slot, shifted by the fold's digit weights
+  // and added to the partial sum when the fold accumulates, with the ofmap port counts. A line
+  // runs along the fold's channels at step pixel `index` (along_channels), or along its pixels
+  // at fold filter `index`.
+  void write_line(const cost_models::ArrayFold& fold, bool along_channels, std::int64_t index, const std::int32_t* sums);
 
  private:
-  struct FoldTiming {
-    cost_models::ArrayFold fold;
-    int weight_beats = 1;  // WS: cycles per weight row loaded
-    int beats = 1;         // cycles per streamed column (SRAM ports)
-    int drain_beats = 1;   // OS: cycles per drained output row
-    std::int64_t load = 0; // WS: cycle the shadow-weight load starts
-    std::int64_t t0 = 0;   // first column enters row 0 (OS: fold start)
-    std::int64_t next_output = 0;
-  };
   void tick();
-  bool tick_weight_stationary(std::int64_t c);  // true after the step's last output
-  bool tick_output_stationary(std::int64_t c);
-  void compute_pixel(std::size_t fold_index, std::int64_t pixel, std::int32_t* sums);
-  void emit_outputs(const FoldTiming& f, std::int64_t pixel, const std::int32_t* sums);
-  std::int8_t activation_digit(const cost_models::ArrayFold& fold, std::int64_t pixel, int k) const;
-  void clock_rtl(std::int64_t c);  // RTL mode: drive the verilated grid for cycle c, capture psum_o
 
   sc_core::sc_event start_event_;
-  bool busy_ = false;
   const cost_models::ScheduleStep* step_ = nullptr;
   int in_slot_ = 0, w_slot_ = 0, out_slot_ = 0;
   std::int64_t start_cycle_ = 0;
-  std::vector<FoldTiming> folds_;
-  std::size_t loading_ = 0;      // WS: fold whose weights are loading (or next to)
-  std::size_t streaming_ = 0;    // fold whose columns are entering (OS: fold running)
-  std::size_t output_fold_ = 0;  // oldest fold with outputs pending
+  std::unique_ptr<ArrayDataflow> dataflow_;  // the current layer's (recreated when it changes)
+  std::string dataflow_name_;
   // im2col geometry of the layer: k -> (channel within group, kernel row, kernel column)
   std::vector<int> k_channel_, k_r_, k_s_;
   std::vector<std::size_t> k_offset_;  // slot offset of k from the kernel's top-left input (this step)
-  std::vector<std::vector<std::int32_t>> tiles_;  // per fold: weight tile [k][m], while outputs are pending
-  std::vector<std::int32_t> sums_;
-  // RTL mode: the verilated mac_array and the de-skewed psums it produced, per fold [pixel][column].
-  std::unique_ptr<rtl::ArrayModel> rtl_;
-  std::vector<std::vector<std::int32_t>> rtl_sums_;
-  std::vector<std::int8_t> rtl_weights_;
-  std::vector<std::uint8_t> rtl_commits_, rtl_activations_;
-  std::vector<std::int32_t> rtl_psums_;
 };
 
 // Executes the schedule: issues DMA transfers by the double-buffering rules of schedule.hpp,

@@ -51,8 +51,9 @@ LayerRun simulate_layer(const cost_models::LayerSchedule& schedule, const cost_m
   }
   if (options.pe_model == PeModel::rtl) {
     // Checked here, before the kernel runs: an exception inside a SystemC process ends the simulation.
-    if (schedule.dataflow != cost_models::Dataflow::weight_stationary) {
-      throw core::InputError("--pe-model rtl: the RTL array (rtl/mac_array.sv) is weight-stationary; use --dataflow ws");
+    if (!schedule.dataflow->has_rtl()) {
+      throw core::InputError(fmt::format("--pe-model rtl: rtl/mac_array.sv implements no {} ({}) dataflow; use --dataflow ws",
+                                         schedule.dataflow->name(), schedule.dataflow->description()));
     }
     const auto sizes = rtl::verilated_array_sizes();
     if (std::find(sizes.begin(), sizes.end(), std::pair{config.rows, config.cols}) == sizes.end()) {
@@ -96,7 +97,7 @@ LayerRun simulate_layer(const cost_models::LayerSchedule& schedule, const cost_m
   stats.passes = schedule.passes;
   stats.array_macs = schedule.macs * schedule.passes;
   stats.steps = static_cast<std::int64_t>(schedule.steps.size());
-  for (const cost_models::ScheduleStep& step : schedule.steps) cost_models::for_each_fold(schedule, step, [&](const cost_models::ArrayFold&) { ++stats.folds; });
+  for (const cost_models::ScheduleStep& step : schedule.steps) stats.folds += schedule.dataflow->fold_count(schedule, step);
   stats.energy = cost_models::price_energy(stats, config);
 
   run.output = workloads::ref::FeatureMap(static_cast<int>(m), schedule.out.height, schedule.out.width);

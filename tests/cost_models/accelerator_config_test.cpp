@@ -22,7 +22,7 @@ TEST(AcceleratorConfig, ShippedDefaultIsThe16x16WeightStationaryArray) {
   EXPECT_EQ(c.name, "default-16x16");
   EXPECT_EQ(c.rows, 16);
   EXPECT_EQ(c.cols, 16);
-  EXPECT_EQ(c.dataflow, Dataflow::weight_stationary);
+  EXPECT_EQ(c.dataflow, "ws");
   EXPECT_EQ(c.accumulator_bits, 16);
   EXPECT_EQ(c.ifmap.capacity_bytes, 64 * 1024);
   EXPECT_EQ(c.ofmap.ports, 2);
@@ -46,7 +46,7 @@ TEST(AcceleratorConfig, OverridesReachNestedFieldsAndPresets) {
       "", {{"array.rows", "32"}, {"array.dataflow", "os"}, {"buffers.ofmap.word_bits", "256"},
            {"dram.latency_cycles", "0"}, {"energy", "accelergy45"}, {"energy.dram_pj_per_byte", "50"}});
   EXPECT_EQ(c.rows, 32);
-  EXPECT_EQ(c.dataflow, Dataflow::output_stationary);
+  EXPECT_EQ(c.dataflow, "os");
   EXPECT_EQ(c.ofmap.word_bits, 256);
   EXPECT_EQ(c.dram.latency_cycles, 0);
   EXPECT_EQ(c.energy.name, "accelergy45");
@@ -65,12 +65,14 @@ TEST(AcceleratorConfig, ScaleSimCfgMapsArchitecturePresets) {
   EXPECT_EQ(c.name, "scalesim_32x32_os");
   EXPECT_EQ(c.rows, 32);
   EXPECT_EQ(c.cols, 32);
-  EXPECT_EQ(c.dataflow, Dataflow::output_stationary);
+  EXPECT_EQ(c.dataflow, "os");
   EXPECT_EQ(c.weight.capacity_bytes, 64 * 1024);
   EXPECT_EQ(c.dram.bytes_per_cycle, 16.0);
+  // SCALE-Sim's three dataflows are ours too.
+  EXPECT_EQ(accelerator_config_from_scalesim("[architecture_presets]\nDataflow : is\n", "x.cfg").dataflow, "is");
   EXPECT_NE(error_of([] {
-              accelerator_config_from_scalesim("[architecture_presets]\nDataflow : is\n", "x.cfg");
-            }).find("input stationary"),
+              accelerator_config_from_scalesim("[architecture_presets]\nDataflow : xs\n", "x.cfg");
+            }).find("unknown dataflow 'xs' (registered: is, os, ws)"),
             std::string::npos);
 }
 
@@ -78,7 +80,7 @@ TEST(AcceleratorConfig, InvalidFieldsAreNamed) {
   const std::vector<std::pair<ConfigOverrides, std::string>> cases = {
       {{{"array.rows", "0"}}, "array.rows must be positive"},
       {{{"array.cols", "-4"}}, "array.cols must be positive"},
-      {{{"array.dataflow", "is"}}, "unknown dataflow 'is'"},
+      {{{"array.dataflow", "xs"}}, "array.dataflow: unknown dataflow 'xs' (registered: is, os, ws)"},
       {{{"array.rows", "abc"}}, "array.rows must be an integer"},
       {{{"buffers.weight.capacity_kib", "0"}}, "buffers.weight.capacity_kib must be a positive"},
       {{{"buffers.ofmap.ports", "0"}}, "buffers.ofmap.ports must be positive"},

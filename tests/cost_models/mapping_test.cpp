@@ -57,6 +57,53 @@ TEST(Mapping, W8A8LayersRunTwentyDigitPasses) {
   EXPECT_EQ(folds, 2 * 20);  // K = 27 -> two k-folds (16 + 11), each in 20 passes
 }
 
+// SCALE-Sim's fold structure (scalesim/compute/systolic_compute_{ws,os,is}.py, v2): with the GEMM
+// ifmap N x K (N output pixels) and filters K x M, each dataflow holds an Sr x Sc operand tile on
+// the R x C array, folds = ceil(Sr / R) * ceil(Sc / C), and every fold streams T columns:
+//   ws  Sr = K, Sc = M (filters held),        T = N
+//   os  Sr = N, Sc = M (outputs held),        T = K
+//   is  Sr = K, Sc = N (IFMAP windows held),  T = M
+// Ours cuts a layer into buffer-level steps first; on each step's GEMM block (K x m_size x
+// n_size) a W2A2 layer (one digit pass, K within OS's accumulator bound) must have exactly
+// SCALE-Sim's folds, each holding at most an R x C tile and streaming T columns, every MAC once.
+TEST(Mapping, FoldStructureMatchesScaleSim) {
+  struct Shape {
+    int out_channels;
+    workloads::TensorShape in;
+  };
+  for (const Shape& shape : {Shape{16, {16, 8, 8}}, Shape{40, {24, 6, 6}}, Shape{7, {3, 5, 9}}, Shape{64, {32, 16, 16}}}) {
+    for (const std::string dataflow : {"ws", "os", "is"}) {
+      AcceleratorConfig config;
+      config.rows = 8;
+      config.cols = 12;
+      config.dataflow = dataflow;
+      const LayerSchedule s = map_single(conv3x3(shape.out_channels), shape.in, config);
+      std::int64_t covered = 0;
+      for (const ScheduleStep& step : s.steps) {
+        const std::int64_t k = s.gemm.k, m = step.m_size, n = step.n_size;
+        std::int64_t sr = k, sc = m, t = n;
+        if (dataflow == "os") sr = n, sc = m, t = k;
+        if (dataflow == "is") sr = k, sc = n, t = m;
+        const std::int64_t expected = (sr + config.rows - 1) / config.rows * ((sc + config.cols - 1) / config.cols);
+        std::int64_t folds = 0;
+        for_each_fold(s, step, [&](const ArrayFold& f) {
+          ++folds;
+          covered += std::int64_t{f.k_size} * f.m_size * f.n_size;
+          const std::int64_t held_rows = dataflow == "os" ? f.n_size : f.k_size;
+          const std::int64_t held_cols = dataflow == "is" ? f.n_size : f.m_size;
+          const std::int64_t streamed = dataflow == "ws" ? f.n_size : dataflow == "is" ? f.m_size : f.k_size;
+          EXPECT_LE(held_rows, config.rows) << dataflow;
+          EXPECT_LE(held_cols, config.cols) << dataflow;
+          EXPECT_EQ(streamed, t) << dataflow;
+        });
+        EXPECT_EQ(folds, expected) << dataflow << " K=" << k << " m=" << m << " n=" << n;
+        EXPECT_EQ(folds, s.dataflow->fold_count(s, step)) << dataflow;
+      }
+      EXPECT_EQ(covered, s.gemm.k * s.gemm.m * s.gemm.n) << dataflow;  // every MAC exactly once
+    }
+  }
+}
+
 TEST(Mapping, BlocksStayWithinHalfOfEachBuffer) {
   AcceleratorConfig config;
   config.ifmap.capacity_bytes = 4096;  // VGG16's 64 x 32-wide rows need 3 x 512 B for one output row

@@ -156,11 +156,11 @@ TEST(MacArrayLayer, Resnet20Downsampling16To32Stride2EqualsReferenceConv) {
 
 TEST(ArrayDriver, RefusesAnAccumulatorThatCouldWrap) {
   // 16 bits hold [-32768, 32767]: 5461 rows reach -32766, 5462 rows -32772.
-  EXPECT_FALSE(nce::rtl::accumulator_can_wrap(5461, 16));
-  EXPECT_TRUE(nce::rtl::accumulator_can_wrap(5462, 16));
+  EXPECT_FALSE(nce::workloads::ref::accumulator_can_wrap(5461, 16));
+  EXPECT_TRUE(nce::workloads::ref::accumulator_can_wrap(5462, 16));
   // 9 bits hold [-256, 255]: 42 rows reach -252, 43 rows -258.
-  EXPECT_FALSE(nce::rtl::accumulator_can_wrap(42, 9));
-  EXPECT_TRUE(nce::rtl::accumulator_can_wrap(43, 9));
+  EXPECT_FALSE(nce::workloads::ref::accumulator_can_wrap(42, 9));
+  EXPECT_TRUE(nce::workloads::ref::accumulator_can_wrap(43, 9));
 }
 
 TEST(ArrayDriver, RejectsTilesThatDoNotFitOrHoldBadCodes) {

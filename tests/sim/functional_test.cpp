@@ -73,12 +73,12 @@ void expect_bit_exact(const Case& c, const cost_models::AcceleratorConfig& confi
     expected = workloads::ref::conv2d(input, weights, {layer.stride, layer.padding, layer.groups});
   }
   const LayerRun run = simulate_layer(schedule, config, input, weights);
-  EXPECT_EQ(run.output, expected) << layer.name << " (" << to_string(config.dataflow) << ")";
+  EXPECT_EQ(run.output, expected) << layer.name << " (" << config.dataflow << ")";
   EXPECT_EQ(run.stats.passes, workloads::ref::activation_digit_count(layer.precision.act_bits) *
                                   workloads::ref::weight_digit_count(layer.precision.weight_bits));
 }
 
-cost_models::AcceleratorConfig tiny_buffers(cost_models::Dataflow dataflow) {
+cost_models::AcceleratorConfig tiny_buffers(const std::string& dataflow) {
   // Small enough that every layer splits into several output-row and channel blocks.
   cost_models::AcceleratorConfig config;
   config.rows = 8;
@@ -99,12 +99,18 @@ TEST(SimFunctional, EveryZooLayerKindIsBitExactWeightStationary) {
 
 TEST(SimFunctional, EveryZooLayerKindIsBitExactOutputStationary) {
   cost_models::AcceleratorConfig config;
-  config.dataflow = cost_models::Dataflow::output_stationary;
+  config.dataflow = "os";
   for (const Case& c : zoo_layer_kinds()) expect_bit_exact(c, config, 12);
 }
 
+TEST(SimFunctional, EveryZooLayerKindIsBitExactInputStationary) {
+  cost_models::AcceleratorConfig config;
+  config.dataflow = "is";
+  for (const Case& c : zoo_layer_kinds()) expect_bit_exact(c, config, 16);
+}
+
 TEST(SimFunctional, ManySmallDoubleBufferedStepsStayBitExact) {
-  for (cost_models::Dataflow dataflow : {cost_models::Dataflow::weight_stationary, cost_models::Dataflow::output_stationary}) {
+  for (const std::string& dataflow : cost_models::DataflowRegistry::names()) {
     for (const Case& c : zoo_layer_kinds()) {
       const cost_models::AcceleratorConfig config = tiny_buffers(dataflow);
       expect_bit_exact(c, config, 13);
@@ -122,9 +128,11 @@ TEST(SimFunctional, GroupedConvIsBitExact) {
   c.layer.groups = 3;
   c.in = {9, 6, 7};
   expect_bit_exact(c, cost_models::AcceleratorConfig{}, 14);
-  cost_models::AcceleratorConfig os;
-  os.dataflow = cost_models::Dataflow::output_stationary;
-  expect_bit_exact(c, os, 15);
+  for (const char* dataflow : {"os", "is"}) {
+    cost_models::AcceleratorConfig config;
+    config.dataflow = dataflow;
+    expect_bit_exact(c, config, 15);
+  }
 }
 
 TEST(SimFunctional, W8A8ConvRunsTwentyPasses) {

@@ -14,6 +14,7 @@ namespace {
 struct Result {
   int exit_code = -1;
   std::string err;
+  std::string out;
 };
 
 const std::filesystem::path kDir = std::filesystem::temp_directory_path() / ("nce_simulate_cli_" + std::to_string(::getpid()));
@@ -26,7 +27,10 @@ Result run(const std::string& args) {
   std::ifstream in(kDir / "stderr");
   std::stringstream err;
   err << in.rdbuf();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err.str()};
+  std::ifstream out_file(kDir / "stdout");
+  std::stringstream out;
+  out << out_file.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err.str(), out.str()};
 }
 
 TEST(SimulateCli, WritesTheReportFiles) {
@@ -39,8 +43,18 @@ TEST(SimulateCli, WritesTheReportFiles) {
   std::filesystem::remove_all(kDir);
 }
 
+TEST(SimulateCli, EveryDataflowRuns) {
+  for (const char* dataflow : {"ws", "os", "is"}) {
+    const std::filesystem::path out = kDir / dataflow;
+    const Result r = run(std::string("--workload resnet20-fmnist --dataflow ") + dataflow + " --out " + out.string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(std::string(" ") + dataflow + ":"), std::string::npos) << r.out;
+  }
+  std::filesystem::remove_all(kDir);
+}
+
 TEST(SimulateCli, InvalidConfigsAreOneLineAndExitTwo) {
-  for (const char* args : {"--array 0x16", "--dataflow is", "--set buffers.ofmap.capacity_kib=-1",
+  for (const char* args : {"--array 0x16", "--dataflow xs", "--pe-model rtl --dataflow is", "--set buffers.ofmap.capacity_kib=-1",
                            "--set buffers.weight.capacity_kib=0.0625", "--config /nonexistent.yaml",
                            "--pe-model spice", "--pe-model rtl --array 12x12"}) {
     const Result r = run(std::string("--workload resnet20 --out ") + (kDir / "bad").string() + " " + args);

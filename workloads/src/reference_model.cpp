@@ -178,4 +178,11 @@ FeatureMap conv2d_by_digits(const FeatureMap& activations, int act_bits, const F
   return total;
 }
 
+std::int64_t max_reduction_depth(int acc_bits) {
+  if (acc_bits < 1 || acc_bits > 32) return 0;
+  return (std::int64_t{1} << (acc_bits - 1)) / kMaxDigitProduct;
+}
+
+bool accumulator_can_wrap(std::int64_t depth, int acc_bits) { return depth > max_reduction_depth(acc_bits); }
+
 }  // namespace nce::workloads::ref

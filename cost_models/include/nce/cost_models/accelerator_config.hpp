@@ -12,10 +12,6 @@
 
 namespace nce::cost_models {
 
-enum class Dataflow { weight_stationary, output_stationary };
-std::string_view to_string(Dataflow dataflow);   // "ws" / "os"
-Dataflow dataflow_from_string(std::string_view);  // throws InputError
-
 // One on-chip SRAM. Half of the capacity is one slot of the double buffer.
 struct BufferConfig {
   std::int64_t capacity_bytes = 64 * 1024;
@@ -35,7 +31,7 @@ struct AcceleratorConfig {
   std::string name = "default";
   int rows = 16;
   int cols = 16;
-  Dataflow dataflow = Dataflow::weight_stationary;
+  std::string dataflow = "ws";  // a registered dataflow (cost_models/include/nce/cost_models/dataflow.hpp)
   int accumulator_bits = 16;  // partial-sum width inside the array
   // Layers wider than the PE's 2 bits (the W8A8 stem, shortcuts, classifier) run elsewhere, e.g.
   // on a host CPU, for users who offload them: they cost nothing on the array (no cycles, traffic

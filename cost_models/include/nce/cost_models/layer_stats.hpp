@@ -45,17 +45,17 @@ struct LayerStats {
   std::int64_t cycles = 0;
   std::int64_t compute_cycles = 0;      // cycles in which a real operand column entered the array
   std::int64_t stall_dram = 0;          // array idle, waiting for a DMA load or writeback
-  std::int64_t stall_weight_load = 0;   // waiting for weights to shift into the PEs
+  std::int64_t stall_stationary_load = 0;  // waiting for the stationary operand to shift into the PEs
   std::int64_t stall_fill_drain = 0;    // systolic pipeline filling or draining
   std::int64_t stall_other = 0;         // SRAM port conflicts (bubbles)
-  std::int64_t stall_cycles() const { return stall_dram + stall_weight_load + stall_fill_drain + stall_other; }
+  std::int64_t stall_cycles() const { return stall_dram + stall_stationary_load + stall_fill_drain + stall_other; }
 
   BufferAccessCounts ifmap;
   BufferAccessCounts weight;
   BufferAccessCounts ofmap;
   std::int64_t psum_readback_words = 0;  // part of ofmap.reads: partial sums read back between folds/passes
   std::int64_t output_accumulations = 0; // output-buffer shift-adds
-  std::int64_t weight_register_bits = 0; // bits shifted into the PEs' weight registers
+  std::int64_t stationary_register_bits = 0;  // bits shifted into the PEs' stationary registers
   std::int64_t dram_read_bytes = 0;
   std::int64_t dram_write_bytes = 0;
 
@@ -70,12 +70,9 @@ struct LayerStats {
 
 // Prices the counts of `stats` (cycles, MACs, accesses, bytes) with config.energy.
 // PE energy is built bit by bit (configs/energy/README): per 2-bit MAC one multiplier, an
-// accumulator_bits-wide add and the forwarded register bits (WS: psum + activation, OS:
-// activation + weight); weight loads write 2 bits per PE register.
+// accumulator_bits-wide add and the forwarded register bits of the config's dataflow
+// (Dataflow::forwarded_register_bits); stationary loads write 2 bits per PE register.
 EnergyBreakdown price_energy(const LayerStats& stats, const AcceleratorConfig& config);
-
-// Forwarded flip-flop bits per PE per MAC for the config's dataflow.
-int forwarded_register_bits(const AcceleratorConfig& config);
 
 struct WorkloadStats {
   std::string workload;

@@ -14,14 +14,16 @@
 //     At t = 0 the loads with issue_after == -1 are issued in step order; when step u's
 //     compute ends, its writeback is issued, then every load with issue_after == u in step
 //     order. The layer ends when the last writeback has arrived in DRAM.
-//   Within a step the folds run as described in sim/TIMING.md (WS: shadow-weight loads
-//   overlapped with the previous fold's stream; OS: stream, then drain).
+//   Within a step the folds run as the step's dataflow describes them in sim/TIMING.md
+//   (WS/IS: shadow loads of the stationary operand overlapped with the previous fold's stream;
+//   OS: stream, then drain).
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "nce/cost_models/accelerator_config.hpp"
+#include "nce/cost_models/dataflow.hpp"
 #include "nce/workloads/workload.hpp"
 
 namespace nce::cost_models {
@@ -60,8 +62,9 @@ struct ScheduleStep {
 };
 
 // One pass of the array over a GEMM tile. WS: k_size <= rows reduction rows hold weights for
-// m_size <= cols output channels, n_size pixels stream. OS: n_size <= rows pixels x m_size <=
-// cols channels accumulate over k_size reduction steps.
+// m_size <= cols output channels, n_size pixels stream. IS: k_size <= rows reduction rows hold
+// the im2col inputs of n_size <= cols pixels, m_size filters stream. OS: n_size <= rows pixels x
+// m_size <= cols channels accumulate over k_size reduction steps.
 struct ArrayFold {
   int k0 = 0;
   int k_size = 0;
@@ -78,7 +81,7 @@ struct LayerSchedule {
   std::string layer;
   workloads::LayerType type = workloads::LayerType::conv;
   bool on_array = false;  // pool/add run in the post-processing unit, not on the MAC array
-  Dataflow dataflow = Dataflow::weight_stationary;
+  const Dataflow* dataflow = nullptr;  // the config's (cost_models/include/nce/cost_models/dataflow.hpp)
   LoopOrder order = LoopOrder::weights_outer;
   int rows = 0;
   int cols = 0;
@@ -103,7 +106,7 @@ struct LayerSchedule {
 
   int m_block = 0;       // output channels per step
   int out_rows_block = 0;  // output rows per step
-  int k_chunk = 0;       // OS: reduction steps per fold (accumulator range); WS: rows
+  int k_chunk = 0;       // reduction steps per fold (Dataflow::k_chunk)
   std::vector<ScheduleStep> steps;
 
   std::int64_t dram_read_bytes() const;
@@ -115,18 +118,16 @@ struct LayerSchedule {
 LayerSchedule map_layer(const workloads::Layer& layer, const workloads::LayerInfo& info, const AcceleratorConfig& config);
 std::vector<LayerSchedule> map_workload(const workloads::Workload& workload, const AcceleratorConfig& config);
 
-// The folds of one step in execution order.
-// WS: for each m tile (cols wide), for each k tile (rows deep), for each weight digit, for each
-// activation digit: one fold streaming the step's n_size pixels.
-// OS: for each m tile, for each n tile (rows pixels), for each k chunk, for each weight digit,
-// for each activation digit.
+// The folds of one step in execution order: the schedule's dataflow decides (Dataflow::for_each_fold).
 void for_each_fold(const LayerSchedule& schedule, const ScheduleStep& step,
                    const std::function<void(const ArrayFold&)>& visit);
 
 // Cycles one DRAM transfer of `bytes` occupies the channel: ceil(bytes / bytes_per_cycle).
 std::int64_t dram_occupancy_cycles(std::int64_t bytes, const DramConfig& dram);
 
-// Largest |weight digit x activation digit| on the 2-bit array: -2 x 3.
-constexpr std::int64_t kMaxDigitProduct = 6;
+// The digit passes of one tile in the order every dataflow runs them: for each weight digit,
+// for each activation digit, one visit of `tile` with its digits and `accumulate` set (false
+// only for the first pass over the first reduction tile, k0 == 0).
+void visit_digit_passes(const LayerSchedule& schedule, ArrayFold& tile, const std::function<void(const ArrayFold&)>& visit);
 
 }  // namespace nce::cost_models

@@ -23,17 +23,10 @@ struct GemmTile {
   std::vector<std::uint8_t> activations;  // k x n, row-major: activations[r * n + j], codes in [0, 3]
 };
 
-// Largest |partial sum| a reduction of `depth` 2-bit products can reach: |(-2) * 3| per row.
-constexpr std::int64_t kMaxProductMagnitude = 6;
-
-// True when an acc_width-bit two's-complement accumulator can wrap on a reduction of `depth`
-// 2-bit products (partial sums lie in [-6 * depth, 3 * depth]).
-bool accumulator_can_wrap(int depth, int acc_width);
-
 class ArrayDriver {
  public:
   // Throws InputError when the model's accumulator could wrap for a full-height reduction
-  // (rows * 6 must fit in acc_width-bit two's complement): the RTL wraps silently, so the
+  // (workloads::ref::accumulator_can_wrap): the RTL wraps silently, so the
   // driver is where a too-narrow accumulator is caught.
   explicit ArrayDriver(std::unique_ptr<ArrayModel> model);
 

@@ -66,6 +66,14 @@ std::vector<std::int32_t> fully_connected(const FeatureMap& activations, const F
 // positive weights need an extra digit: 4 bits take 3 digits, 8 bits take 5 (127 = 256 - 128
 // - 1 -> digits 1,-2,0,0,-1 from the top).
 int activation_digit_count(int bits);
+
+// The product of one weight digit {-2,-1,0,1} and one activation digit {0,1,2,3} lies in
+// [-6, 3]; a reduction of `depth` products in [-6 depth, 3 depth]. The negative end binds: an
+// acc-bit two's-complement accumulator holds every such sum iff 6 depth <= 2^(acc-1).
+constexpr std::int64_t kMaxDigitProduct = 6;
+std::int64_t max_reduction_depth(int acc_bits);            // floor(2^(acc-1) / 6); 0 outside [1, 32]
+bool accumulator_can_wrap(std::int64_t depth, int acc_bits);  // depth > max_reduction_depth(acc_bits)
+
 int weight_digit_count(int bits);
 std::vector<std::int32_t> activation_digits(std::int32_t code, int bits);  // least significant first
 std::vector<std::int32_t> weight_digits(std::int32_t code, int bits);      // least significant first
