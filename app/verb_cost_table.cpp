@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 
+#include "accelerator_options.hpp"
 #include "cli.hpp"
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/cost_models/analytical_model.hpp"
@@ -25,6 +26,7 @@
 #include "nce/search/expected_cost.hpp"
 #include "nce/reports/charts.hpp"
 #include "nce/reports/html_page.hpp"
+#include "nce/core/atomic_file.hpp"
 #include "nce/core/input_error.hpp"
 #include "nce/workloads/reference_model.hpp"
 #include "nce/workloads/workload_file.hpp"
@@ -116,7 +118,7 @@ void write_json(const std::filesystem::path& path, const cost_models::CostTable&
     }
     json["layers"].push_back(layer);
   }
-  reports::write_file_atomically(path, json.dump(1) + "\n");
+  core::write_file_atomically(path, json.dump(1) + "\n");
 }
 
 // Re-simulates `count` random cells in SystemC; returns the number that differ (each printed).
@@ -250,7 +252,7 @@ void staircase(const workloads::Workload& workload, const std::string& name, con
   for (std::int64_t m : mac_counts) macs.values.push_back(double(m) * per_mac);
   chart.series = {cycles, macs};
   if (!svg.empty()) {
-    reports::write_file_atomically(svg, reports::render_svg(chart) + "\n");
+    core::write_file_atomically(svg, reports::render_svg(chart) + "\n");
     std::cout << fmt::format("staircase: {}\n", svg);
   }
 }
@@ -259,7 +261,7 @@ void staircase(const workloads::Workload& workload, const std::string& name, con
 
 int run_cost_table(const std::vector<std::string>& args) {
   std::string workload_name;
-  std::string config_path;
+  AcceleratorOptions accelerator;
   std::string widths;
   std::string model_name = "analytical";
   std::string out;
@@ -268,16 +270,15 @@ int run_cost_table(const std::vector<std::string>& args) {
   std::string svg;
   int validate_count = 0;
   std::uint64_t seed = 1;
-  std::vector<std::string> sets;
   po::options_description options;
-  options.add_options()("workload", po::value(&workload_name)->required(), "zoo model name or workload file")(
-      "config", po::value(&config_path), "accelerator config (configs/default.yaml when absent)")(
-      "set", po::value(&sets)->composing(),
-      "override a config field by its YAML path, e.g. --set array.rows=32 --set dram.bytes_per_cycle=1 (repeatable)")(
+  options.add_options()("workload", po::value(&workload_name)->required(), "zoo model name or workload file");
+  accelerator.add_to(options);
+  options.add_options()(
       "widths", po::value(&widths),
       "width candidates as multipliers of each searchable layer's base width: a:b:step or m1,m2,... "
       "(rounded, at least 1, deduplicated; base widths only when absent)")(
-      "model", po::value(&model_name)->default_value("analytical"), "analytical, simulated or shape")(
+      "model", po::value(&model_name)->default_value("analytical"),
+      fmt::format("cost model: {}", cost_models::CostModelRegistry::names_text()).c_str())(
       "out", po::value(&out), "write the table as JSON")(
       "cache-dir", po::value(&cache_dir),
       "entry cache ($XDG_CACHE_HOME/nce/cost-tables or ~/.cache/nce/cost-tables when absent; 'none' disables)")(
@@ -298,13 +299,7 @@ int run_cost_table(const std::vector<std::string>& args) {
   if (validate_count < 0) throw UsageError(fmt::format("--validate must be >= 0, got {}", validate_count));
   if (!svg.empty() && staircase_layer.empty()) throw UsageError("--svg needs --staircase LAYER");
 
-  cost_models::ConfigOverrides overrides;
-  for (const std::string& set : sets) {
-    const auto eq = set.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--set expects KEY=VALUE, got '{}'", set));
-    overrides.emplace_back(set.substr(0, eq), set.substr(eq + 1));
-  }
-  const cost_models::AcceleratorConfig config = cost_models::load_accelerator_config(config_path, overrides);
+  const cost_models::AcceleratorConfig config = accelerator.resolve();
   const workloads::Workload workload = workloads::load_workload(workload_name);
   const std::unique_ptr<cost_models::CostModel> model = cost_models::make_cost_model(model_name, {seed});
   if (validate_count > 0 && model->name() == "shape") {

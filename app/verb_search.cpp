@@ -9,14 +9,16 @@
 #include <filesystem>
 #include <iostream>
 
+#include "accelerator_options.hpp"
 #include "cli.hpp"
 #include "nce/cost_models/analytical_model.hpp"
 #include "nce/cost_models/cost_model.hpp"
 #include "nce/reports/charts.hpp"
 #include "nce/reports/html_page.hpp"
 #include "nce/reports/simulation_report.hpp"
-#include "nce/search/nce_search.hpp"
+#include "nce/search/search_method.hpp"
 #include "nce/sim/simulator.hpp"
+#include "nce/core/atomic_file.hpp"
 #include "nce/core/input_error.hpp"
 #include "nce/workloads/workload_file.hpp"
 #include "nce/workloads/zoo.hpp"
@@ -54,7 +56,7 @@ void write_report(const fs::path& out, const workloads::Workload& plain, const s
       "target r = {} of F_max = {:.6g} {}, lambda {}, threshold {}, max multiplier {}, {} warm-up + {} search epochs, "
       "batch {}, seed {}. Final test accuracy of the supernet's argmax architecture: {:.4f}.",
       config.target, result.max_cost, metric_label(config.metric), config.lambda,
-      config.expand ? fmt::format("{}", config.threshold) : std::string("none (TAS)"), config.max_multiplier,
+      config.method == "nce" ? fmt::format("{}", config.threshold) : std::string("none"), config.max_multiplier,
       config.warmup_epochs, config.search_epochs, config.batch, config.seed, last ? last->test_accuracy : 0.0));
 
   reports::Table summary{{"network", "MACs", "params", "cycles (simulated)", "utilization", "energy (uJ)"}, {}, {}};
@@ -141,7 +143,7 @@ void write_report(const fs::path& out, const workloads::Workload& plain, const s
   page.add_table(layers);
   page.add_paragraph("Full simulation report of the derived network: derived-sim/report.html. Per-epoch data: "
                      "search.jsonl. Derived workload: derived.yaml (nce simulate --workload, nce train --model).");
-  reports::write_file_atomically(out / "report.html", page.render());
+  core::write_file_atomically(out / "report.html", page.render());
 }
 
 }  // namespace
@@ -150,26 +152,26 @@ int run_search(const std::vector<std::string>& args) {
   std::string model;
   std::string dataset;
   std::string data_dir;
-  std::string config_path;
   std::string hw_loss;
   std::string out;
-  std::string method;
   std::string cache_dir;
   int threads = 0;
-  double wrpn_multiplier = 1.5;
   int train_limit = -1;
   int test_limit = -1;
+  AcceleratorOptions accelerator;
   search::SearchConfig config;
   po::options_description options;
   options.add_options()("model", po::value(&model)->required(), "zoo model name or workload file")(
       "dataset", po::value(&dataset)->default_value("fashion-mnist"), "fashion-mnist or cifar10")(
       "data-dir", po::value(&data_dir), "dataset directory (default: Debian's fashion-mnist)")(
       "bits", po::value(&config.low_bits)->default_value(2), "bit width of the W2A2 layers")(
-      "hw-loss", po::value(&hw_loss)->default_value("latency"), "flops, params, latency or energy")(
-      "config", po::value(&config_path)->default_value("configs/default.yaml"), "accelerator config")(
-      "method", po::value(&method)->default_value("nce"), "nce (with expansion), tas (without), plain (no search: the original widths) or wrpn (no search: every "
-      "searchable width x --wrpn-multiplier), all through the same derivation, simulation and report")(
-      "wrpn-multiplier", po::value(&wrpn_multiplier)->default_value(1.5), "WRPN's uniform width multiplier")(
+      "hw-loss", po::value(&hw_loss)->default_value("latency"), "flops, params, latency or energy");
+  accelerator.add_to(options);
+  options.add_options()(
+      "method", po::value(&config.method)->default_value("nce"),
+      fmt::format("search method: {}; all go through the same derivation, simulation and report",
+                  search::SearchMethodRegistry::names_text()).c_str())(
+      "wrpn-multiplier", po::value(&config.wrpn_multiplier)->default_value(1.5), "WRPN's uniform width multiplier")(
       "target", po::value(&config.target)->default_value(1.0), "r: target cost = r x the plain network's cost")(
       "lambda", po::value(&config.lambda)->default_value(2.0), "constraint coefficient (TAS/NCE CIFAR: 2)")(
       "threshold", po::value(&config.threshold)->default_value(0.3), "expansion threshold T (CIFAR: 0.3)")(
@@ -190,23 +192,20 @@ int run_search(const std::vector<std::string>& args) {
       "resume", po::bool_switch(&config.resume), "continue from RUN/checkpoint.bin");
   po::variables_map values;
   if (!parse("usage: nce search --model NAME|FILE [--dataset fashion-mnist] [--bits 2] [--hw-loss latency] "
-             "[--config FILE] [--target 1.0] --warmup-epochs A --search-epochs B [--threshold 0.3] --out RUN/ [--resume]",
+             "[--config FILE] [--method nce] [--target 1.0] --warmup-epochs A --search-epochs B [--threshold 0.3] "
+             "--out RUN/ [--resume]",
              options, {}, args, values)) {
     return kExitOk;
   }
-  if (method != "nce" && method != "tas" && method != "plain" && method != "wrpn") {
-    throw UsageError(fmt::format("--method must be nce, tas, plain or wrpn, got '{}'", method));
-  }
-  if (wrpn_multiplier <= 0) throw UsageError("--wrpn-multiplier must be positive");
-  config.expand = method == "nce";
+  const search::SearchMethod& method = search::SearchMethodRegistry::get(config.method, "search method");
   if (!(config.low_bits == 32 || (config.low_bits >= 2 && config.low_bits <= 16))) {
     throw UsageError(fmt::format("--bits must be 2..16 or 32, got {}", config.low_bits));
   }
   if (config.target <= 0) throw UsageError("--target must be positive");
   if (config.max_multiplier < 1.0) throw UsageError("--max-multiplier must be at least 1");
   if (config.space_multiplier <= 0) throw UsageError("--space-multiplier must be positive");
+  if (config.wrpn_multiplier <= 0) throw UsageError("--wrpn-multiplier must be positive");
   if (threads > 0) omp_set_num_threads(threads);
-  if (hw_loss == "flops") hw_loss = "macs";
   config.metric = cost_models::cost_metric_from_string(hw_loss);
   config.dataset = dataset;
   config.out = out;
@@ -222,33 +221,16 @@ int run_search(const std::vector<std::string>& args) {
   const std::unique_ptr<cost_models::CostModel> cost_model =
       cost_models::make_cost_model(array_metric ? "analytical" : "shape");
   source.model = cost_model.get();
-  source.config = cost_models::load_accelerator_config(config_path);
+  source.config = accelerator.resolve();
   source.cache_dir = cache_dir.empty() ? fs::path(out) / "cost-cache" : fs::path(cache_dir);
 
   const auto started = std::chrono::steady_clock::now();
-  search::SearchResult result;
-  if (method == "plain" || method == "wrpn") {
-    // Baselines without a search (NCE.md section 7): fixed widths, same derivation and report.
-    const double m = method == "wrpn" ? wrpn_multiplier : 1.0;
-    std::map<std::string, int> widths;
-    for (const workloads::Layer& layer : workload.layers) {
-      if (!layer.searchable) continue;
-      result.layers.push_back(layer.name);
-      widths[layer.name] = std::max(1, int(std::lround(layer.out_channels * m)));
-    }
-    result.derived = search::derive_workload(workload, widths);
-    result.derived.name = workload.name + (method == "wrpn" ? fmt::format("-wrpn{}", m) : std::string("-plain"));
-    fs::create_directories(out);
-    workloads::write_workload_file(result.derived, fs::path(out) / "derived.yaml");
-    result.finished = true;
-  } else {
-    result = search::run_search(workload, data, source, config);
-  }
+  const search::SearchResult result = method.run(workload, data, source, config);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   reports::SimulationReport sim;
   sim.config = source.config;
-  sim.source = config_path;
+  sim.source = accelerator.source();
   for (const workloads::Layer& layer : result.derived.layers) {
     sim.precisions.push_back(layer.has_weights() ? fmt::format("W{}A{}", layer.precision.weight_bits,
                                                                layer.precision.act_bits)
@@ -256,8 +238,7 @@ int run_search(const std::vector<std::string>& args) {
   }
   sim.stats = sim::simulate_workload(result.derived, source.config, sim::SimulationOptions{}, {});
   reports::write_simulation_report(fs::path(out) / "derived-sim", sim);
-  write_report(out, workload, result, config, sim,
-               method == "nce" ? "NCE" : method == "tas" ? "TAS" : method == "wrpn" ? "WRPN" : "plain");
+  write_report(out, workload, result, config, sim, std::string(method.label()));
 
   const auto pt = totals(analyze(workload));
   const auto dt = totals(analyze(result.derived));

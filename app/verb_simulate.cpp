@@ -3,10 +3,10 @@
 
 #include <chrono>
 #include <iostream>
-#include <regex>
 
 #include <unistd.h>
 
+#include "accelerator_options.hpp"
 #include "cli.hpp"
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/reports/simulation_report.hpp"
@@ -18,57 +18,25 @@ namespace nce::app {
 
 int run_simulate(const std::vector<std::string>& args) {
   std::string workload_name;
-  std::string config_path;
-  std::string array;
-  std::string dataflow;
   std::string pe_model = "behavioral";
   std::string out;
-  std::string energy;
-  double dram_bandwidth = 0;
-  int dram_latency = -1;
   std::uint64_t seed = 1;
-  std::vector<std::string> sets;
+  AcceleratorOptions accelerator;
   po::options_description options;
-  options.add_options()("workload", po::value(&workload_name)->required(), "zoo model name or workload file")(
-      "config", po::value(&config_path), "accelerator config: YAML (configs/default.yaml when absent) or SCALE-Sim .cfg")(
-      "array", po::value(&array), "array size ROWSxCOLS (array.rows, array.cols)")(
-      "dataflow", po::value(&dataflow), "ws (weight-stationary) or os (output-stationary)")(
-      "pe-model", po::value(&pe_model)->default_value("behavioral"), "behavioral or rtl")(
-      "dram-bandwidth", po::value(&dram_bandwidth), "DRAM bytes per cycle (dram.bytes_per_cycle)")(
-      "dram-latency", po::value(&dram_latency), "DRAM latency in cycles (dram.latency_cycles)")(
-      "energy", po::value(&energy), "energy preset (horowitz45, accelergy45) or a field-by-field table via --set")(
-      "set", po::value(&sets)->composing(),
-      "override any config field by its YAML path, e.g. --set buffers.ofmap.capacity_kib=32 (repeatable)")(
+  options.add_options()("workload", po::value(&workload_name)->required(), "zoo model name or workload file");
+  accelerator.add_to(options);
+  options.add_options()("pe-model", po::value(&pe_model)->default_value("behavioral"), "behavioral or rtl")(
       "seed", po::value(&seed)->default_value(1), "seed of the random operand codes")(
       "out", po::value(&out)->required(), "output directory (layers.csv, summary.json, report.html, report.md)");
   po::positional_options_description positionals;
   po::variables_map values;
-  if (!parse("usage: nce simulate --workload NAME|FILE [--config FILE] [--array RxC] [--dataflow ws|os] "
+  if (!parse("usage: nce simulate --workload NAME|FILE [--config FILE] [--array RxC] [--dataflow ws|os|is] "
              "[--pe-model behavioral|rtl] [--set KEY=VALUE ...] --out DIR",
              options, positionals, args, values)) {
     return kExitOk;
   }
 
-  cost_models::ConfigOverrides overrides;
-  if (!array.empty()) {
-    std::smatch match;
-    if (!std::regex_match(array, match, std::regex(R"((\d+)x(\d+))"))) {
-      throw UsageError(fmt::format("--array must be ROWSxCOLS (e.g. 16x16), got '{}'", array));
-    }
-    overrides.emplace_back("array.rows", match[1].str());
-    overrides.emplace_back("array.cols", match[2].str());
-  }
-  if (!dataflow.empty()) overrides.emplace_back("array.dataflow", dataflow);
-  if (values.count("dram-bandwidth")) overrides.emplace_back("dram.bytes_per_cycle", fmt::format("{}", dram_bandwidth));
-  if (values.count("dram-latency")) overrides.emplace_back("dram.latency_cycles", std::to_string(dram_latency));
-  if (!energy.empty()) overrides.emplace_back("energy", energy);
-  for (const std::string& set : sets) {
-    const auto eq = set.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--set expects KEY=VALUE, got '{}'", set));
-    overrides.emplace_back(set.substr(0, eq), set.substr(eq + 1));
-  }
-
-  const cost_models::AcceleratorConfig config = cost_models::load_accelerator_config(config_path, overrides);
+  const cost_models::AcceleratorConfig config = accelerator.resolve();
   sim::SimulationOptions sim_options;
   sim_options.pe_model = sim::pe_model_from_string(pe_model);
   sim_options.seed = seed;
@@ -79,7 +47,7 @@ int run_simulate(const std::vector<std::string>& args) {
   reports::SimulationReport report;
   report.config = config;
   report.pe_model = std::string(sim::to_string(sim_options.pe_model));
-  report.source = config_path.empty() ? "configs/default.yaml" : config_path;
+  report.source = accelerator.source();
   for (const workloads::Layer& layer : workload.layers) {
     report.precisions.push_back(layer.has_weights() ? fmt::format("W{}A{}", layer.precision.weight_bits,
                                                                   layer.precision.act_bits)

@@ -9,6 +9,7 @@
 #include <random>
 #include <regex>
 
+#include "accelerator_options.hpp"
 #include "cli.hpp"
 #include "nce/rtl/array_driver.hpp"
 #include "nce/rtl/random_tiles.hpp"
@@ -16,24 +17,6 @@
 
 namespace nce::app {
 namespace {
-
-struct ArraySize {
-  int rows = 0;
-  int cols = 0;
-};
-
-ArraySize parse_array(const std::string& text) {
-  static const std::regex pattern(R"(^(\d{1,6})x(\d{1,6})$)");
-  std::smatch match;
-  if (!std::regex_match(text, match, pattern)) {
-    throw UsageError(fmt::format("--array '{}': expected ROWSxCOLS, e.g. 16x16", text));
-  }
-  const ArraySize size{std::stoi(match[1].str()), std::stoi(match[2].str())};
-  if (size.rows < 1 || size.cols < 1) {
-    throw UsageError(fmt::format("--array '{}': rows and columns must be at least 1", text));
-  }
-  return size;
-}
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;

@@ -140,16 +140,4 @@ std::string HtmlPage::render() const {
       escape_html(title_), kStyle, body_);
 }
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
-  const std::filesystem::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    if (!out) throw core::InputError(fmt::format("{}: cannot open for writing", partial.string()));
-    out << content;
-    out.flush();
-    if (!out) throw core::InputError(fmt::format("{}: write failed", partial.string()));
-  }
-  std::filesystem::rename(partial, path);
-}
-
 }  // namespace nce::reports

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "nce/core/atomic_file.hpp"
 #include "nce/cost_models/dataflow.hpp"
 #include "nce/reports/charts.hpp"
 
@@ -290,12 +291,12 @@ std::string report_html(const SimulationReport& r) {
 }
 
 void write_simulation_report(const std::filesystem::path& dir, const SimulationReport& r) {
-  std::filesystem::create_directories(dir);
-  write_file_atomically(dir / "layers.csv", to_csv(layer_table(r)));
-  write_file_atomically(dir / "summary.json", summary_json(r).dump(2) + "\n");
-  write_file_atomically(dir / "report.md", report_markdown(r));
-  write_file_atomically(dir / "report.html", report_html(r));
-  write_file_atomically(dir / "COMPUTE_REPORT.csv", compute_report_csv(r));
+  core::prepare_output_directory(dir);
+  core::write_file_atomically(dir / "layers.csv", to_csv(layer_table(r)));
+  core::write_file_atomically(dir / "summary.json", summary_json(r).dump(2) + "\n");
+  core::write_file_atomically(dir / "report.md", report_markdown(r));
+  core::write_file_atomically(dir / "report.html", report_html(r));
+  core::write_file_atomically(dir / "COMPUTE_REPORT.csv", compute_report_csv(r));
 }
 
 }  // namespace nce::reports

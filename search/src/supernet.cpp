@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "nce/core/input_error.hpp"
+#include "nce/core/softmax.hpp"
 
 namespace nce::search {
 
@@ -206,16 +207,6 @@ std::map<std::string, std::vector<int>> Supernet::candidates() const {
   return out;
 }
 
-std::vector<int> Supernet::argmax_choice() const {
-  std::vector<int> out;
-  for (const auto& n : nodes_) {
-    if (!n->searchable) continue;
-    const auto& t = n->theta.value;
-    out.push_back(int(std::max_element(t.begin(), t.end()) - t.begin()));
-  }
-  return out;
-}
-
 std::vector<train::Parameter*> Supernet::weight_parameters() {
   std::vector<train::Parameter*> out;
   for (auto& n : nodes_) {
@@ -316,14 +307,9 @@ void Supernet::forward_weighted(Node& n, bool training, SampleMode mode, double 
   } else {
     // TAS: pi = softmax((log_softmax(theta) + g) / tau); two distinct candidates drawn from
     // pi without replacement; their perturbed logits renormalised by a softmax mix them.
-    const auto& t = n.theta.value;
-    const double top = *std::max_element(t.begin(), t.end());
-    double norm = 0;
-    for (float v : t) norm += std::exp(double(v) - top);
-    n.probs.assign(count, 0.0);
+    n.probs = core::softmax(n.theta.value);
     std::vector<double> z(count);
     for (std::size_t j = 0; j < count; ++j) {
-      n.probs[j] = std::exp(double(t[j]) - top) / norm;
       const double u = std::clamp(rng->uniform(), 1e-12, 1.0 - 1e-12);
       z[j] = (std::log(n.probs[j]) - std::log(-std::log(u))) / tau;
     }
@@ -345,11 +331,9 @@ void Supernet::forward_weighted(Node& n, bool training, SampleMode mode, double 
     };
     const int a = draw(-1);
     const int b = draw(a);
-    const double m = std::max(z[std::size_t(a)], z[std::size_t(b)]);
-    const double ea = std::exp(z[std::size_t(a)] - m);
-    const double eb = std::exp(z[std::size_t(b)] - m);
+    const std::vector<double> mix = core::softmax(std::vector<double>{z[std::size_t(a)], z[std::size_t(b)]});
     n.picked = {a, b};
-    n.mix_weights = {float(ea / (ea + eb)), float(eb / (ea + eb))};
+    n.mix_weights = {float(mix[0]), float(mix[1])};
   }
   int widest = 0;
   for (int k : n.picked) widest = std::max(widest, n.widths[std::size_t(k)]);

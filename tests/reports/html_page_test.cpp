@@ -47,18 +47,5 @@ TEST(HtmlPage, IsSelfContained) {
   EXPECT_EQ(html.find("href="), std::string::npos);
 }
 
-TEST(WriteFileAtomically, ReplacesTheFileAndLeavesNoPartial) {
-  const auto dir = std::filesystem::temp_directory_path() / "nce_reports_atomic_test";
-  std::filesystem::create_directories(dir);
-  write_file_atomically(dir / "a.txt", "first");
-  write_file_atomically(dir / "a.txt", "second");
-  std::ifstream in(dir / "a.txt");
-  std::string content((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_EQ(content, "second");
-  EXPECT_FALSE(std::filesystem::exists(dir / "a.txt.partial"));
-  EXPECT_THROW(write_file_atomically(dir / "missing-dir" / "b.txt", "x"), core::InputError);
-  std::filesystem::remove_all(dir);
-}
-
 }  // namespace
 }  // namespace nce::reports

@@ -10,7 +10,7 @@
 
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/cost_models/analytical_model.hpp"
-#include "nce/search/nce_search.hpp"
+#include "nce/search/supernet_search.hpp"
 #include "nce/train/network.hpp"
 #include "nce/search/supernet.hpp"
 #include "nce/workloads/workload_file.hpp"
@@ -127,7 +127,7 @@ TEST(Supernet, LargeLambdaWithHalfTargetLowersExpectedLatency) {
   SearchConfig config;
   config.metric = cost_models::CostMetric::cycles;
   config.target = 0.5;
-  config.expand = false;
+  config.method = "tas";
   config.warmup_epochs = 0;
   config.search_epochs = 3;
   config.batch = 16;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "nce/core/input_error.hpp"
 #include "nce/train/trainer.hpp"
 #include "tiny_resnet.hpp"
 
@@ -93,7 +94,9 @@ TEST(Trainer, ResumedRunEndsBitIdenticalToAnUninterruptedOne) {
   }
   EXPECT_EQ(lines, 3);
   EXPECT_TRUE(fs::exists(split / "summary.json"));
-  EXPECT_FALSE(fs::exists(split / "checkpoint.bin.partial"));
+  for (const auto& entry : fs::directory_iterator(split)) {
+    EXPECT_NE(entry.path().extension(), ".partial") << "temporary file left behind: " << entry.path();
+  }
 }
 
 TEST(Trainer, LearnsASeparableTaskAndReportsIt) {
@@ -131,6 +134,41 @@ TEST(Trainer, ResumeRefusesACheckpointOfADifferentRun) {
     EXPECT_NE(message.find("checkpoint.bin"), std::string::npos) << message;
     EXPECT_NE(message.find("batch 16, this run has 8"), std::string::npos) << message;
   }
+}
+
+TEST(Trainer, ResumeRefusesATruncatedOrCorruptedCheckpoint) {
+  const DatasetSplits data{toy_data(32, 1), toy_data(10, 2)};
+  const fs::path out = fresh("corrupt");
+  {
+    auto net = testing::tiny_network(2, 1);
+    TrainConfig c = config(out);
+    c.epochs = 1;
+    train(*net, data, c);
+  }
+  const fs::path file = out / "checkpoint.bin";
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto expect_refused = [&](const std::string& content, const char* what) {
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << content;
+    auto net = testing::tiny_network(2, 1);
+    TrainConfig c = config(out);
+    c.resume = true;
+    try {
+      train(*net, data, c);
+      FAIL() << what;
+    } catch (const core::InputError& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("checkpoint.bin"), std::string::npos) << message;
+      EXPECT_NE(message.find(what), std::string::npos) << message;
+    }
+  };
+  expect_refused(bytes.substr(0, bytes.size() / 2), "truncated");
+  std::string flipped = bytes;
+  flipped[flipped.size() / 2] = char(flipped[flipped.size() / 2] ^ 0x10);
+  expect_refused(flipped, "checksum");
 }
 
 TEST(Trainer, ResumeWithoutCheckpointNamesTheFile) {

@@ -9,6 +9,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "nce/core/atomic_file.hpp"
+#include "nce/core/checkpoint.hpp"
 #include "nce/core/input_error.hpp"
 
 namespace nce::train {
@@ -17,47 +19,13 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kMagic[8] = {'N', 'C', 'E', 'C', 'K', 'P', 'T', '2'};
+// Format version of the "train" checkpoint kind (core/include/nce/core/checkpoint.hpp).
+constexpr std::uint32_t kCheckpointVersion = 1;
 // Seed streams: each epoch's shuffle and augmentation draw from their own derived seeds.
 constexpr std::uint64_t kShuffleStream = 1;
 constexpr std::uint64_t kAugmentStream = 2;
 
-void write_u64(std::ostream& out, std::uint64_t value) { out.write(reinterpret_cast<const char*>(&value), sizeof value); }
-std::uint64_t read_u64(std::istream& in, const fs::path& file) {
-  std::uint64_t value = 0;
-  if (!in.read(reinterpret_cast<char*>(&value), sizeof value)) throw core::InputError(file.string() + ": truncated checkpoint");
-  return value;
-}
-void write_block(std::ostream& out, const std::string& name, const std::vector<float>& values) {
-  write_u64(out, name.size());
-  out.write(name.data(), std::streamsize(name.size()));
-  write_u64(out, values.size());
-  out.write(reinterpret_cast<const char*>(values.data()), std::streamsize(values.size() * sizeof(float)));
-}
-void read_block(std::istream& in, const fs::path& file, const std::string& name, std::vector<float>& values) {
-  const std::uint64_t length = read_u64(in, file);
-  if (length > 4096) throw core::InputError(file.string() + ": corrupt checkpoint (name length)");
-  std::string stored(length, '\0');
-  in.read(stored.data(), std::streamsize(length));
-  const std::uint64_t count = read_u64(in, file);
-  if (!in || stored != name || count != values.size()) {
-    throw core::InputError(fmt::format("{}: checkpoint does not match the network (expected {} with {} values, found {} with {})",
-                                 file.string(), name, values.size(), stored, count));
-  }
-  if (!in.read(reinterpret_cast<char*>(values.data()), std::streamsize(count * sizeof(float)))) {
-    throw core::InputError(file.string() + ": truncated checkpoint");
-  }
-}
-
-void write_text_atomically(const fs::path& file, const std::string& text) {
-  const fs::path temporary = file.string() + ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw core::InputError(temporary.string() + ": cannot write");
-  }
-  fs::rename(temporary, file);
-}
+void write_text_atomically(const fs::path& file, const std::string& text) { core::write_file_atomically(file, text); }
 
 std::string metrics_line(const EpochMetrics& m) {
   const nlohmann::json line = {{"epoch", m.epoch},
@@ -68,7 +36,7 @@ std::string metrics_line(const EpochMetrics& m) {
                                {"test_accuracy", m.test_accuracy},
                                {"images_per_second", m.images_per_second},
                                {"seconds", m.seconds}};
-  return line.dump() + "\n";
+  return line.dump();
 }
 
 // Keeps the metrics of epochs <= `epoch` (a resumed run rewrites what came after its checkpoint).
@@ -108,48 +76,36 @@ Evaluation evaluate(Network& network, const Dataset& data, const Normalization& 
 }
 
 void save_checkpoint(const fs::path& file, int epoch, const RunIdentity& run, Network& network, Sgd& optimizer) {
-  const fs::path temporary = file.string() + ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(kMagic, sizeof kMagic);
-    write_u64(out, std::uint64_t(epoch));
-    write_u64(out, run.seed);
-    write_u64(out, run.batch);
-    write_u64(out, run.train_examples);
-    for (Parameter* p : network.parameters()) write_block(out, p->name, p->value);
-    for (const Buffer& b : network.buffers()) write_block(out, b.name, *b.values);
-    std::size_t i = 0;
-    for (std::vector<float>* state : optimizer.state()) write_block(out, fmt::format("sgd.{}", i++), *state);
-    out.flush();
-    if (!out) throw core::InputError(temporary.string() + ": cannot write checkpoint");
-  }
-  fs::rename(temporary, file);
+  core::CheckpointWriter out("train", kCheckpointVersion);
+  out.add_integer("epoch", epoch);
+  out.add_integer("seed", std::int64_t(run.seed));
+  out.add_integer("batch", std::int64_t(run.batch));
+  out.add_integer("train_examples", std::int64_t(run.train_examples));
+  for (Parameter* p : network.parameters()) out.add("param:" + p->name, p->value);
+  for (const Buffer& b : network.buffers()) out.add("buffer:" + b.name, *b.values);
+  std::size_t i = 0;
+  for (std::vector<float>* state : optimizer.state()) out.add(fmt::format("sgd:{}", i++), *state);
+  out.write(file);
 }
 
 int load_checkpoint(const fs::path& file, const RunIdentity& run, Network& network, Sgd& optimizer) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw core::InputError(file.string() + ": no checkpoint to resume from");
-  char magic[sizeof kMagic] = {};
-  if (!in.read(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0) {
-    throw core::InputError(file.string() + ": not an nce checkpoint");
-  }
-  const int epoch = int(read_u64(in, file));
-  const std::uint64_t seed = read_u64(in, file);
-  const std::uint64_t batch = read_u64(in, file);
-  const std::uint64_t examples = read_u64(in, file);
-  const auto check = [&](const char* what, std::uint64_t stored, std::uint64_t now) {
+  if (!fs::exists(file)) throw core::InputError(file.string() + ": no checkpoint to resume from");
+  const core::CheckpointReader in(file, "train", kCheckpointVersion);
+  const auto check = [&](const char* what, std::uint64_t now) {
+    const std::uint64_t stored = std::uint64_t(in.integer(what));
     if (stored != now) {
-      throw core::InputError(fmt::format("{}: checkpoint was written with {} {}, this run has {}", file.string(), what, stored, now));
+      throw core::InputError(
+          fmt::format("{}: checkpoint was written with {} {}, this run has {}", file.string(), what, stored, now));
     }
   };
-  check("seed", seed, run.seed);
-  check("batch", batch, run.batch);
-  check("training examples", examples, run.train_examples);
-  for (Parameter* p : network.parameters()) read_block(in, file, p->name, p->value);
-  for (const Buffer& b : network.buffers()) read_block(in, file, b.name, *b.values);
+  check("seed", run.seed);
+  check("batch", run.batch);
+  check("train_examples", run.train_examples);
+  for (Parameter* p : network.parameters()) in.read_into("param:" + p->name, p->value);
+  for (const Buffer& b : network.buffers()) in.read_into("buffer:" + b.name, *b.values);
   std::size_t i = 0;
-  for (std::vector<float>* state : optimizer.state()) read_block(in, file, fmt::format("sgd.{}", i++), *state);
-  return epoch;
+  for (std::vector<float>* state : optimizer.state()) in.read_into(fmt::format("sgd:{}", i++), *state);
+  return int(in.integer("epoch"));
 }
 
 TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig& config) {
@@ -229,10 +185,7 @@ TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig
     if (config.progress) {
       *config.progress << fmt::format("| test loss {:.4f} acc {:.2f}%\n", m.test_loss, 100.0 * m.test_accuracy) << std::flush;
     }
-    {
-      std::ofstream out(metrics, std::ios::app);
-      out << metrics_line(m);
-    }
+    core::append_line_durably(metrics, metrics_line(m));
     save_checkpoint(checkpoint, epoch + 1, run, network, optimizer);
     result.epochs.push_back(m);
     result.test_accuracy = m.test_accuracy;

@@ -35,7 +35,4 @@ class HtmlPage {
   std::string body_;
 };
 
-// Writes via a temporary file and rename, so readers never see half a report.
-void write_file_atomically(const std::filesystem::path& path, const std::string& content);
-
 }  // namespace nce::reports

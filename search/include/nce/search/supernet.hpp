@@ -38,7 +38,8 @@ enum class SampleMode {
 class Supernet {
  public:
   // `candidates` by layer name (searchable convs only); other layers keep their width.
-  // `act_weight_bits` overrides the W2A2 layers' precision when > 0 (32 = float).
+  // `low_bits` > 0 sets the weight and activation bits of the low-precision (searchable or
+  // 2-bit) layers; 32 trains them in float.
   Supernet(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates, std::uint64_t seed,
            int low_bits = 0);
   ~Supernet();
@@ -59,7 +60,6 @@ class Supernet {
   const std::vector<int>& widths(const std::string& layer) const;
   train::Parameter& theta(const std::string& layer);
   std::map<std::string, std::vector<int>> candidates() const;
-  std::vector<int> argmax_choice() const;  // per searchable layer
 
   // NCE.md section 4: appends `extra` channels to the layer's candidates (copying the widest
   // logit), grows its weights (He-normal new filters), adds a BN, and grows the consumers'

@@ -37,7 +37,6 @@ class Conv2d {
   int active_out() const { return active_out_; }
   const ConvShape& shape() const { return shape_; }
   int weight_bits() const { return weight_bits_; }
-  void set_weight_bits(int bits) { weight_bits_ = bits; }
 
   void forward(const Tensor& in, Tensor& out);
   // Accumulates weight/bias gradients; writes the input gradient when din is not null.

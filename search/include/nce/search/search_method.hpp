@@ -1,7 +1,17 @@
 #pragma once
-// The NCE search loop (NCE.md sections 3-5): warm-up, bi-level search with TAS's log-form
-// hardware loss through the expected-cost code, channel expansion, derivation; search.jsonl
-// per epoch and atomic per-epoch checkpoints with resume.
+// Search methods: how the channel widths of a network's searchable layers are chosen under a
+// hardware budget. One interface, one .cpp per method, registered by name:
+//   nce    search/src/methods/nce.cpp    supernet search with channel expansion (docs/NCE.md)
+//   tas    search/src/methods/tas.cpp    the same search without expansion (TAS)
+//   plain  search/src/methods/plain.cpp  no search: the original widths
+//   wrpn   search/src/methods/wrpn.cpp   no search: every searchable width x wrpn_multiplier
+// docs/EXTENDING.md has the recipe for another.
+//
+// Contract: run() reads the base workload, the data and the hardware-cost source, writes its
+// run directory (config.out: derived.yaml always; search.jsonl and checkpoint.bin when it
+// trains), continues bit-identically from config.out/checkpoint.bin when config.resume is set,
+// and returns a SearchResult whose `derived` workload is what the method chose. Bad input
+// (flags, data, checkpoints) throws core::InputError before any work.
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
@@ -10,26 +20,27 @@
 #include <string>
 #include <vector>
 
+#include "nce/core/registry.hpp"
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/cost_models/cost_table.hpp"
 #include "nce/search/expected_cost.hpp"
 #include "nce/train/datasets.hpp"
-#include "nce/search/supernet.hpp"
 #include "nce/workloads/workload.hpp"
 
 namespace nce::search {
 
 struct SearchConfig {
+  std::string method = "nce";             // a registered SearchMethod
   std::string dataset = "fashion-mnist";  // selects the normalisation
   int low_bits = 2;                       // precision of the W2A2 layers
   cost_models::CostMetric metric = cost_models::CostMetric::cycles;
   double target = 1.0;     // r: F_target = r * F_max, F_max = cost of the plain network (TAS)
   double tolerance = 0.05;  // t = 0.05 F_max (TAS)
   double lambda = 2.0;      // constraint coefficient, CIFAR value (NCE.md section 5)
-  bool expand = true;       // false: TAS (no expansion)
   double threshold = 0.3;   // T, CIFAR value
   double max_multiplier = 2.0;    // candidates grow up to this times the base width (paper: 2x)
   double space_multiplier = 1.0;  // initial candidates: TAS ratios of this times the base width
+  double wrpn_multiplier = 1.5;   // wrpn: every searchable width times this
   int warmup_epochs = 1;
   int search_epochs = 1;
   int batch = 64;
@@ -78,27 +89,20 @@ struct SearchResult {
   std::vector<std::string> layers;  // searchable layers
 };
 
-// The initial candidate widths of every searchable layer.
-std::map<std::string, std::vector<int>> initial_candidates(const workloads::Workload& workload, double space_multiplier);
-
-// Expected cost of the supernet's candidates under `metric`.
-ExpectedCost expected_cost(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
-                           const CostSource& source, cost_models::CostMetric metric, WidthBinding* binding = nullptr);
-
-// TAS's hardware loss (NCE.md section 3) and its gradient factor d loss / d F.
-struct HardwareLoss {
-  double value = 0;
-  double dvalue_dexpected = 0;
+class SearchMethod {
+ public:
+  virtual ~SearchMethod() = default;
+  virtual std::string_view name() const = 0;   // "nce"
+  virtual std::string_view label() const = 0;  // "NCE", for reports
+  virtual SearchResult run(const workloads::Workload& workload, const train::DatasetSplits& data,
+                           const CostSource& source, const SearchConfig& config) const = 0;
 };
-HardwareLoss tas_hardware_loss(double expected, double current, double target, double tolerance);
 
-// Runs (or resumes) the search; throws InputError for unusable inputs or checkpoints.
+using SearchMethodRegistry = core::Registry<SearchMethod>;
+
+// Runs (or resumes) config.method; InputError for an unknown method (listing the registered
+// ones), unusable inputs or checkpoints.
 SearchResult run_search(const workloads::Workload& workload, const train::DatasetSplits& data, const CostSource& source,
                         const SearchConfig& config);
-
-// Layers whose widest candidate's softmax probability reaches `threshold` and that may still
-// grow (NCE.md section 4), given base widths and the maximum multiplier.
-std::vector<std::string> layers_to_expand(Supernet& net, const workloads::Workload& base, double threshold, double max_multiplier);
-int expansion_step(int base_width);  // base / 8 (ours), at least 1
 
 }  // namespace nce::search

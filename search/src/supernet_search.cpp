@@ -1,0 +1,547 @@
+#include "nce/search/supernet_search.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <numbers>
+#include <memory>
+#include <optional>
+
+#include "nce/train/optimizers.hpp"
+#include "nce/train/trainer.hpp"
+#include "nce/core/atomic_file.hpp"
+#include "nce/core/checkpoint.hpp"
+#include "nce/core/input_error.hpp"
+#include "nce/core/softmax.hpp"
+#include "nce/workloads/workload_file.hpp"
+
+namespace nce::search {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::map<std::string, std::vector<int>> initial_candidates(const workloads::Workload& workload, double space_multiplier) {
+  std::map<std::string, std::vector<int>> out;
+  for (const workloads::Layer& layer : workload.layers) {
+    if (layer.searchable) out[layer.name] = tas_candidates(int(std::lround(layer.out_channels * space_multiplier)));
+  }
+  return out;
+}
+
+namespace {
+
+// Derivation gives a residual block whose main-branch width differs from its identity input a
+// 1x1 projection shortcut (NCE.md section 2: "and its cost counts"). The cost tables know only
+// the workload's layers, so each identity add gets a term T[i][j] = cost of that projection
+// from the shortcut's width candidate i to the main branch's candidate j (0 where they are
+// equal): the hardware loss then sees what the derived network will pay.
+void add_projection_terms(const workloads::Workload& workload, const WidthBinding& binding, const CostSource& source,
+                          cost_models::CostMetric metric, std::vector<CostTerm>& terms) {
+  const std::vector<workloads::LayerInfo> infos = analyze(workload);
+  auto index_of = [&](const std::string& name) {
+    for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+      if (workload.layers[i].name == name) return i;
+    }
+    throw core::InputError("unknown layer " + name);
+  };
+  std::vector<cost_models::LayerTableSpec> specs;
+  std::vector<CostTerm> pending;
+  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+    const workloads::Layer& add = workload.layers[i];
+    if (add.type != workloads::LayerType::add || add.inputs.size() != 2) continue;
+    const std::size_t main = index_of(add.inputs[0]);
+    const std::size_t shortcut = index_of(add.inputs[1]);
+    if (workload.layers[shortcut].type == workloads::LayerType::conv) continue;  // a projection already, tied by bind_widths
+    const int din = binding.out_decision[shortcut];
+    const int dout = binding.out_decision[main];
+    if (din < 0 && dout < 0) continue;
+    cost_models::LayerTableSpec spec;
+    spec.name = add.name + ".proj";
+    spec.layer = i;
+    spec.geometry.name = spec.name;
+    spec.geometry.type = workloads::LayerType::conv;
+    spec.geometry.precision = workloads::Precision{8, 8};
+    spec.geometry.batch_norm = true;
+    spec.geometry.input_shape = workloads::TensorShape{infos[shortcut].out.channels, infos[i].out.height, infos[i].out.width};
+    spec.in_widths = din >= 0 ? binding.decisions[std::size_t(din)].widths : std::vector<int>{infos[shortcut].out.channels};
+    spec.out_widths = dout >= 0 ? binding.decisions[std::size_t(dout)].widths : std::vector<int>{infos[main].out.channels};
+    CostTerm term;
+    term.layer = i;
+    term.in_decision = din;
+    term.out_decision = dout;
+    pending.push_back(std::move(term));
+    specs.push_back(std::move(spec));
+  }
+  if (specs.empty()) return;
+  const cost_models::CostTable table =
+      cost_models::build_cost_table(workload.name, std::move(specs), *source.model, source.config, source.cache_dir);
+  for (std::size_t t = 0; t < pending.size(); ++t) {
+    const cost_models::LayerCostTable& layer = table.layers[t];
+    CostTerm& term = pending[t];
+    term.table = Eigen::MatrixXd::Zero(Eigen::Index(layer.in_widths.size()), Eigen::Index(layer.out_widths.size()));
+    for (std::size_t a = 0; a < layer.in_widths.size(); ++a) {
+      for (std::size_t b = 0; b < layer.out_widths.size(); ++b) {
+        if (layer.in_widths[a] != layer.out_widths[b]) term.table(Eigen::Index(a), Eigen::Index(b)) = layer.at(a, b).metric(metric);
+      }
+    }
+    terms.push_back(std::move(term));
+  }
+}
+
+}  // namespace
+
+ExpectedCost expected_cost(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
+                           const CostSource& source, cost_models::CostMetric metric, WidthBinding* binding_out) {
+  WidthBinding binding = bind_widths(workload, candidates);
+  const cost_models::CostTable table = cost_models::build_cost_table(
+      workload.name, table_specs(workload, binding), *source.model, source.config, source.cache_dir);
+  std::vector<int> sizes;
+  for (const WidthDecision& d : binding.decisions) sizes.push_back(int(d.widths.size()));
+  std::vector<CostTerm> terms = cost_terms(table, binding, metric);
+  add_projection_terms(workload, binding, source, metric, terms);
+  ExpectedCost cost(sizes, std::move(terms));
+  if (binding_out != nullptr) *binding_out = std::move(binding);
+  return cost;
+}
+
+HardwareLoss tas_hardware_loss(double expected, double current, double target, double tolerance) {
+  // TAS: push the cost down while the current architecture is over the target, let it grow
+  // while it is more than the tolerance under, else no pressure.
+  if (current > target) return {std::log(expected), 1.0 / expected};
+  if (current < target - tolerance) return {-std::log(expected), -1.0 / expected};
+  return {0.0, 0.0};
+}
+
+int expansion_step(int base_width) { return std::max(1, base_width / 8); }
+
+std::vector<std::string> layers_to_expand(Supernet& net, const workloads::Workload& base, double threshold,
+                                          double max_multiplier) {
+  std::vector<std::string> out;
+  for (const std::string& name : net.searchable()) {
+    const double widest = core::softmax(net.theta(name).value).back();
+    const int base_width = base.layer(name).out_channels;
+    const int next = net.widths(name).back() + expansion_step(base_width);
+    if (widest >= threshold && next <= int(std::floor(max_multiplier * base_width + 1e-9))) out.push_back(name);
+  }
+  return out;
+}
+
+namespace {
+
+// Seed streams of the search (train/include/nce/train/random.hpp derive_seed).
+constexpr std::uint64_t kWeightOrder = 11;
+constexpr std::uint64_t kArchOrder = 12;
+constexpr std::uint64_t kSampling = 13;
+constexpr std::uint64_t kGrowth = 14;
+// Format version of the "search" checkpoint kind (core/include/nce/core/checkpoint.hpp).
+constexpr std::uint32_t kCheckpointVersion = 1;
+
+// Optimizer state keyed by parameter name, so it survives the re-allocation of grown layers.
+using NamedState = std::map<std::string, std::vector<float>>;
+
+NamedState sgd_state(Supernet& net, train::Sgd& sgd) {
+  NamedState out;
+  auto params = net.weight_parameters();
+  auto state = sgd.state();
+  for (std::size_t i = 0; i < params.size(); ++i) out[params[i]->name] = *state[i];
+  return out;
+}
+
+void restore_sgd(Supernet& net, train::Sgd& sgd, const NamedState& state, const std::vector<Supernet::Growth>& growth) {
+  auto params = net.weight_parameters();
+  auto buffers = sgd.state();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const auto found = state.find(params[i]->name);
+    if (found == state.end()) continue;  // a new BN: zero momentum
+    std::vector<float> values = found->second;
+    for (const Supernet::Growth& g : growth) {
+      if (g.parameter != params[i]->name) continue;
+      std::vector<float> grown(std::size_t(g.new_out) * g.new_in * g.kk, 0.0f);
+      for (int o = 0; o < g.old_out; ++o) {
+        std::copy_n(values.data() + std::size_t(o) * g.old_in * g.kk, std::size_t(g.old_in) * g.kk,
+                    grown.data() + std::size_t(o) * g.new_in * g.kk);
+      }
+      values = std::move(grown);
+    }
+    if (values.size() == buffers[i]->size()) *buffers[i] = std::move(values);
+  }
+}
+
+json epoch_json(const SearchEpoch& e) {
+  json j;
+  j["epoch"] = e.epoch;
+  j["phase"] = e.phase;
+  j["tau"] = e.tau;
+  j["weight_loss"] = e.weight_loss;
+  j["arch_loss"] = e.arch_loss;
+  j["hardware_loss"] = e.hardware_loss;
+  j["train_accuracy"] = e.train_accuracy;
+  j["test_accuracy"] = e.test_accuracy;
+  j["expected_cost"] = e.expected_cost;
+  j["current_cost"] = e.current_cost;
+  j["widths"] = e.widths;
+  j["probabilities"] = e.probabilities;
+  j["expansions"] = e.expansions;
+  return j;
+}
+
+SearchEpoch epoch_from_json(const json& j) {
+  SearchEpoch e;
+  e.epoch = j.at("epoch").get<int>();
+  e.phase = j.at("phase").get<std::string>();
+  e.tau = j.at("tau").get<double>();
+  e.weight_loss = j.at("weight_loss").get<double>();
+  e.arch_loss = j.at("arch_loss").get<double>();
+  e.hardware_loss = j.at("hardware_loss").get<double>();
+  e.train_accuracy = j.at("train_accuracy").get<double>();
+  e.test_accuracy = j.at("test_accuracy").get<double>();
+  e.expected_cost = j.at("expected_cost").get<double>();
+  e.current_cost = j.at("current_cost").get<double>();
+  e.widths = j.at("widths").get<std::map<std::string, std::vector<int>>>();
+  e.probabilities = j.at("probabilities").get<std::map<std::string, std::vector<double>>>();
+  e.expansions = j.at("expansions").get<std::vector<std::string>>();
+  return e;
+}
+
+// One run of the supernet search, step by step (docs/NCE.md section 5): every epoch trains the
+// weights on D_weight; after the warm-up, each weight step is followed by an architecture step
+// on D_arch and, for NCE, the expansion check. At the end of an epoch the argmax architecture
+// is evaluated, the epoch logged and the checkpoint written.
+class SupernetSearch {
+ public:
+  SupernetSearch(const workloads::Workload& workload, const train::DatasetSplits& data, const CostSource& source,
+                 const SearchConfig& config, bool expand)
+      : workload_(workload), data_(data), source_(source), config_(config), expand_(expand) {}
+
+  SearchResult run();
+
+ private:
+  std::map<std::string, std::vector<int>> resume_candidates(std::optional<core::CheckpointReader>& checkpoint);
+  void restore(const core::CheckpointReader& checkpoint);
+  double tau(int epoch) const;
+  void weight_step(const std::vector<std::int32_t>& ids, int step, bool warmup, double lr, SearchEpoch& record);
+  void arch_step(const std::vector<std::int32_t>& ids, int step, SearchEpoch& record);
+  void expand_layers(SearchEpoch& record, train::Rng& growth_rng);
+  double evaluate_argmax();
+  void finish_epoch(SearchEpoch& record, int steps);
+  void save_checkpoint(int epochs_done) const;
+
+  const workloads::Workload& workload_;
+  const train::DatasetSplits& data_;
+  const CostSource& source_;
+  const SearchConfig& config_;
+  const bool expand_;
+
+  std::filesystem::path checkpoint_path_;
+  std::filesystem::path log_path_;
+  SearchResult result_;
+  double target_ = 0, tolerance_ = 0;
+  std::unique_ptr<Supernet> net_;
+  std::unique_ptr<train::Sgd> sgd_;
+  std::unique_ptr<train::Adam> adam_;
+  WidthBinding binding_;
+  std::optional<ExpectedCost> cost_;
+  train::Normalization norm_;
+  train::Augmentation augmentation_;
+  std::unique_ptr<train::Rng> rng_;  // Gumbel sampling of the current epoch
+  double tau_now_ = 0;
+  train::Tensor images_, dlogits_;
+  std::vector<std::int32_t> labels_;
+  int correct_ = 0, seen_ = 0;
+  double weight_loss_ = 0, arch_loss_ = 0, hw_loss_ = 0;
+};
+
+std::vector<Eigen::VectorXd> logits_by_decision(Supernet& net, const WidthBinding& binding) {
+  std::vector<Eigen::VectorXd> out;
+  for (const WidthDecision& d : binding.decisions) {
+    const auto& t = net.theta(d.layer).value;
+    Eigen::VectorXd v(Eigen::Index(t.size()));
+    for (std::size_t j = 0; j < t.size(); ++j) v[Eigen::Index(j)] = t[j];
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<int> argmax_by_decision(Supernet& net, const WidthBinding& binding) {
+  std::vector<int> out;
+  for (const WidthDecision& d : binding.decisions) {
+    const auto& t = net.theta(d.layer).value;
+    out.push_back(int(std::max_element(t.begin(), t.end()) - t.begin()));
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<int>> SupernetSearch::resume_candidates(
+    std::optional<core::CheckpointReader>& checkpoint) {
+  std::map<std::string, std::vector<int>> candidates = initial_candidates(workload_, config_.space_multiplier);
+  if (!config_.resume || !fs::exists(checkpoint_path_)) return candidates;
+  checkpoint.emplace(checkpoint_path_, "search", kCheckpointVersion);
+  const auto check = [&](const char* what, std::int64_t now) {
+    const std::int64_t stored = checkpoint->integer(what);
+    if (stored != now) {
+      throw core::InputError(fmt::format("{}: written by a run with {} {}; this run has {} {}", checkpoint_path_.string(),
+                                         what, stored, what, now));
+    }
+  };
+  check("seed", std::int64_t(config_.seed));
+  check("batch", config_.batch);
+  check("train_examples", data_.train.size());
+  for (auto& [name, widths] : candidates) {
+    const std::vector<std::int64_t> stored = checkpoint->integers("widths:" + name);
+    widths.assign(stored.begin(), stored.end());
+  }
+  return candidates;
+}
+
+void SupernetSearch::restore(const core::CheckpointReader& checkpoint) {
+  for (train::Parameter* p : net_->weight_parameters()) checkpoint.read_into(p->name, p->value);
+  for (train::Parameter* p : net_->arch_parameters()) checkpoint.read_into(p->name, p->value);
+  for (const train::Buffer& b : net_->buffers()) checkpoint.read_into(b.name, *b.values);
+  auto params = net_->weight_parameters();
+  auto state = sgd_->state();
+  for (std::size_t i = 0; i < params.size(); ++i) checkpoint.read_into("sgd:" + params[i]->name, *state[i]);
+  auto arch = net_->arch_parameters();
+  auto adam_state = adam_->state();
+  for (std::size_t i = 0; i < arch.size(); ++i) {
+    checkpoint.read_into("adam.m:" + arch[i]->name, *adam_state[i]);
+    checkpoint.read_into("adam.v:" + arch[i]->name, *adam_state[arch.size() + i]);
+  }
+  adam_->set_steps(checkpoint.integer("adam_steps"));
+}
+
+void SupernetSearch::save_checkpoint(int epochs_done) const {
+  core::CheckpointWriter out("search", kCheckpointVersion);
+  out.add_integer("epoch", epochs_done);
+  out.add_integer("seed", std::int64_t(config_.seed));
+  out.add_integer("batch", config_.batch);
+  out.add_integer("train_examples", data_.train.size());
+  out.add_integer("adam_steps", adam_->steps());
+  for (const auto& [name, widths] : net_->candidates()) {
+    out.add("widths:" + name, std::vector<std::int64_t>(widths.begin(), widths.end()));
+  }
+  for (train::Parameter* p : net_->weight_parameters()) out.add(p->name, p->value);
+  for (train::Parameter* p : net_->arch_parameters()) out.add(p->name, p->value);
+  for (const train::Buffer& b : net_->buffers()) out.add(b.name, *b.values);
+  for (const auto& [name, v] : sgd_state(*net_, *sgd_)) out.add("sgd:" + name, v);
+  auto arch = net_->arch_parameters();
+  auto adam_state = adam_->state();
+  for (std::size_t i = 0; i < arch.size(); ++i) {
+    out.add("adam.m:" + arch[i]->name, *adam_state[i]);
+    out.add("adam.v:" + arch[i]->name, *adam_state[arch.size() + i]);
+  }
+  out.write(checkpoint_path_);
+}
+
+double SupernetSearch::tau(int epoch) const {
+  // Cosine from tau_max to tau_min over the search epochs (TAS); tau_max during the warm-up.
+  if (epoch < config_.warmup_epochs) return config_.tau_max;
+  const int search_index = epoch - config_.warmup_epochs;
+  return config_.tau_min + (config_.tau_max - config_.tau_min) *
+                               (1.0 + std::cos(std::numbers::pi * search_index / std::max(1, config_.search_epochs - 1))) /
+                               2.0;
+}
+
+void SupernetSearch::weight_step(const std::vector<std::int32_t>& ids, int step, bool warmup, double lr,
+                                 SearchEpoch&) {
+  const int count = std::min<int>(config_.batch, int(ids.size()) - step * config_.batch);
+  train::make_batch(data_.train, ids, std::size_t(step) * config_.batch, count, norm_, augmentation_, nullptr, images_,
+                    labels_);
+  net_->zero_grad();
+  const train::Tensor& logits =
+      net_->forward(images_, true, warmup ? SampleMode::uniform : SampleMode::gumbel, tau_now_, rng_.get());
+  const train::LossResult loss = train::softmax_cross_entropy(logits, labels_, dlogits_);
+  net_->backward(dlogits_);
+  sgd_->step(lr);
+  net_->after_step();
+  weight_loss_ += loss.loss;
+  correct_ += loss.correct;
+  seen_ += count;
+}
+
+void SupernetSearch::arch_step(const std::vector<std::int32_t>& ids, int step, SearchEpoch&) {
+  // CE on a D_arch batch + lambda * TAS's hardware loss of the expected cost (docs/NCE.md section 3).
+  const int count = std::min<int>(config_.batch, int(ids.size()));
+  const std::size_t begin = (std::size_t(step) * config_.batch) % std::max<std::size_t>(1, ids.size() - std::size_t(count) + 1);
+  train::make_batch(data_.train, ids, begin, count, norm_, augmentation_, nullptr, images_, labels_);
+  net_->zero_grad();
+  const train::Tensor& logits = net_->forward(images_, true, SampleMode::gumbel, tau_now_, rng_.get());
+  const train::LossResult loss = train::softmax_cross_entropy(logits, labels_, dlogits_);
+  net_->backward(dlogits_);
+  const ExpectedCostResult expected = cost_->evaluate_logits(logits_by_decision(*net_, binding_));
+  const double current = cost_->cost_of(argmax_by_decision(*net_, binding_));
+  const HardwareLoss hw = tas_hardware_loss(expected.value, current, target_, tolerance_);
+  for (std::size_t d = 0; d < binding_.decisions.size(); ++d) {
+    train::Parameter& theta = net_->theta(binding_.decisions[d].layer);
+    for (std::size_t j = 0; j < theta.grad.size(); ++j) {
+      theta.grad[j] += float(config_.lambda * hw.dvalue_dexpected * expected.gradient[d][Eigen::Index(j)]);
+    }
+  }
+  adam_->step(config_.arch_lr);
+  arch_loss_ += loss.loss + config_.lambda * hw.value;
+  hw_loss_ += hw.value;
+}
+
+void SupernetSearch::expand_layers(SearchEpoch& record, train::Rng& growth_rng) {
+  const std::vector<std::string> grow = layers_to_expand(*net_, workload_, config_.threshold, config_.max_multiplier);
+  for (const std::string& name : grow) {
+    const NamedState state = sgd_state(*net_, *sgd_);
+    const auto growth = net_->expand(name, expansion_step(workload_.layer(name).out_channels), growth_rng);
+    *sgd_ = train::Sgd(net_->weight_parameters(), config_.momentum, config_.weight_decay);
+    restore_sgd(*net_, *sgd_, state, growth);
+    auto arch = net_->arch_parameters();
+    auto adam_state = adam_->state();
+    for (std::size_t i = 0; i < arch.size(); ++i) {
+      adam_state[i]->resize(arch[i]->value.size(), 0.0f);
+      adam_state[arch.size() + i]->resize(arch[i]->value.size(), 0.0f);
+    }
+    record.expansions.push_back(fmt::format("{}:{}", name, net_->widths(name).back()));
+  }
+  // The tables grow with the candidates (cached layer variants are reused).
+  if (!grow.empty()) cost_ = expected_cost(workload_, net_->candidates(), source_, config_.metric, &binding_);
+}
+
+double SupernetSearch::evaluate_argmax() {
+  // Test accuracy of the current argmax architecture with the supernet's weights.
+  int right = 0;
+  const auto order = train::iota_order(data_.test.size());
+  for (int begin = 0; begin < data_.test.size(); begin += config_.batch) {
+    const int count = std::min(config_.batch, data_.test.size() - begin);
+    train::make_batch(data_.test, order, std::size_t(begin), count, norm_, augmentation_, nullptr, images_, labels_);
+    const train::Tensor& logits = net_->forward(images_, false, SampleMode::argmax, tau_now_, nullptr);
+    right += train::softmax_cross_entropy(logits, labels_, dlogits_).correct;
+  }
+  return data_.test.size() > 0 ? double(right) / data_.test.size() : 0.0;
+}
+
+void SupernetSearch::finish_epoch(SearchEpoch& record, int steps) {
+  const bool warmup = record.phase == "warmup";
+  record.weight_loss = weight_loss_ / steps;
+  record.arch_loss = warmup ? 0.0 : arch_loss_ / steps;
+  record.hardware_loss = warmup ? 0.0 : hw_loss_ / steps;
+  record.train_accuracy = seen_ > 0 ? double(correct_) / seen_ : 0.0;
+  record.expected_cost = cost_->evaluate_logits(logits_by_decision(*net_, binding_)).value;
+  record.current_cost = cost_->cost_of(argmax_by_decision(*net_, binding_));
+  record.widths = net_->candidates();
+  for (const std::string& name : result_.layers) record.probabilities[name] = core::softmax(net_->theta(name).value);
+  record.test_accuracy = evaluate_argmax();
+}
+
+SearchResult SupernetSearch::run() {
+  if (config_.batch <= 0 || config_.warmup_epochs < 0 || config_.search_epochs < 0) {
+    throw core::InputError("search: batch must be positive and epoch counts non-negative");
+  }
+  if (expand_ && config_.threshold <= 0) throw core::InputError("search: --threshold must be positive");
+  if (config_.out.empty()) throw core::InputError("search: an output directory is required");
+  core::prepare_output_directory(config_.out);
+  checkpoint_path_ = config_.out / "checkpoint.bin";
+  log_path_ = config_.out / "search.jsonl";
+
+  for (const auto& layer : workload_.layers) {
+    if (layer.searchable) result_.layers.push_back(layer.name);
+  }
+  if (result_.layers.empty()) {
+    throw core::InputError(fmt::format("workload '{}' has no searchable layer", workload_.name));
+  }
+  // F_max: the plain network's cost (TAS's "maximum" FLOPs is the unpruned network's).
+  {
+    std::map<std::string, std::vector<int>> plain;
+    for (const std::string& name : result_.layers) plain[name] = {workload_.layer(name).out_channels};
+    result_.max_cost = expected_cost(workload_, plain, source_, config_.metric).cost_of(
+        std::vector<int>(result_.layers.size(), 0));
+  }
+  target_ = config_.target * result_.max_cost;
+  tolerance_ = config_.tolerance * result_.max_cost;
+
+  std::optional<core::CheckpointReader> checkpoint;
+  const std::map<std::string, std::vector<int>> candidates = resume_candidates(checkpoint);
+  const int start_epoch = checkpoint ? int(checkpoint->integer("epoch")) : 0;
+  net_ = std::make_unique<Supernet>(workload_, candidates, config_.seed, config_.low_bits);
+  sgd_ = std::make_unique<train::Sgd>(net_->weight_parameters(), config_.momentum, config_.weight_decay);
+  adam_ = std::make_unique<train::Adam>(net_->arch_parameters(), 0.9, 0.999, 1e-8, config_.arch_weight_decay);
+  std::string log;
+  if (checkpoint) {
+    restore(*checkpoint);
+    // Keep the log lines of the epochs the checkpoint holds.
+    std::ifstream in(log_path_);
+    std::string line;
+    while (std::getline(in, line) && int(result_.epochs.size()) < start_epoch) {
+      if (!line.empty()) result_.epochs.push_back(epoch_from_json(json::parse(line)));
+    }
+    for (const SearchEpoch& e : result_.epochs) log += epoch_json(e).dump() + "\n";
+  }
+  core::write_file_atomically(log_path_, log);
+  cost_ = expected_cost(workload_, net_->candidates(), source_, config_.metric, &binding_);
+
+  const train::TrainArchSplit split = train::split_train_arch(data_.train.size(), config_.seed);
+  norm_ = train::dataset_normalization(config_.dataset);
+  augmentation_.enabled = false;  // 28x28 subsets at tiny budgets: no crop/flip (ours)
+  const int steps_per_epoch = std::max<int>(1, int(split.weight.size()) / config_.batch);
+  const int total_epochs = config_.warmup_epochs + config_.search_epochs;
+  const std::int64_t total_steps = std::int64_t(total_epochs) * steps_per_epoch;
+
+  for (int epoch = start_epoch; epoch < total_epochs; ++epoch) {
+    if (config_.stop_after_epoch >= 0 && epoch >= config_.stop_after_epoch) return result_;
+    const bool warmup = epoch < config_.warmup_epochs;
+    tau_now_ = tau(epoch);
+    rng_ = std::make_unique<train::Rng>(train::derive_seed(config_.seed, kSampling, std::uint64_t(epoch)));
+    train::Rng growth_rng(train::derive_seed(config_.seed, kGrowth, std::uint64_t(epoch)));
+    const auto weight_order =
+        train::shuffled_order(int(split.weight.size()), train::derive_seed(config_.seed, kWeightOrder, std::uint64_t(epoch)));
+    const auto arch_order =
+        train::shuffled_order(int(split.arch.size()), train::derive_seed(config_.seed, kArchOrder, std::uint64_t(epoch)));
+    std::vector<std::int32_t> weight_ids(weight_order.size());
+    std::vector<std::int32_t> arch_ids(arch_order.size());
+    for (std::size_t i = 0; i < weight_order.size(); ++i) weight_ids[i] = split.weight[std::size_t(weight_order[i])];
+    for (std::size_t i = 0; i < arch_order.size(); ++i) arch_ids[i] = split.arch[std::size_t(arch_order[i])];
+
+    SearchEpoch record;
+    record.epoch = epoch + 1;
+    record.phase = warmup ? "warmup" : "search";
+    record.tau = tau_now_;
+    weight_loss_ = arch_loss_ = hw_loss_ = 0;
+    correct_ = seen_ = 0;
+    for (int step = 0; step < steps_per_epoch; ++step) {
+      const std::int64_t global = std::int64_t(epoch) * steps_per_epoch + step;
+      weight_step(weight_ids, step, warmup, train::cosine_lr(config_.lr, global, total_steps), record);
+      if (warmup) continue;
+      arch_step(arch_ids, step, record);
+      if (expand_) expand_layers(record, growth_rng);
+    }
+    finish_epoch(record, steps_per_epoch);
+    result_.epochs.push_back(record);
+    core::append_line_durably(log_path_, epoch_json(record).dump());
+    save_checkpoint(epoch + 1);
+    if (config_.progress != nullptr) {
+      *config_.progress << fmt::format(
+                               "epoch {}/{} {}: loss {:.3f} train acc {:.3f} test acc {:.3f} expected cost {:.4g} "
+                               "current {:.4g} (F_max {:.4g}){}\n",
+                               epoch + 1, total_epochs, record.phase, record.weight_loss, record.train_accuracy,
+                               record.test_accuracy, record.expected_cost, record.current_cost, result_.max_cost,
+                               record.expansions.empty() ? "" : fmt::format(", {} expansions", record.expansions.size()))
+                        << std::flush;
+    }
+  }
+  result_.derived = net_->derive();
+  result_.derived.name = workload_.name + "-searched";
+  workloads::write_workload_file(result_.derived, config_.out / "derived.yaml");
+  result_.finished = true;
+  return std::move(result_);
+}
+
+}  // namespace
+
+SearchResult run_supernet_search(const workloads::Workload& workload, const train::DatasetSplits& data,
+                                 const CostSource& source, const SearchConfig& config, bool expand) {
+  return SupernetSearch(workload, data, source, config, expand).run();
+}
+
+SearchResult run_search(const workloads::Workload& workload, const train::DatasetSplits& data, const CostSource& source,
+                        const SearchConfig& config) {
+  return SearchMethodRegistry::get(config.method, "search method").run(workload, data, source, config);
+}
+
+}  // namespace nce::search

@@ -1,0 +1,161 @@
+// BatchNorm2d with running statistics, and its fused ReLU.
+#include "nce/train/layers.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace nce::train {
+
+BatchNorm2d::BatchNorm2d(std::string name, int channels)
+    : gamma(name + ".gamma", std::size_t(channels)),
+      beta(name + ".beta", std::size_t(channels)),
+      running_mean(std::size_t(channels), 0.0f),
+      running_var(std::size_t(channels), 1.0f),
+      batch_mean_(std::size_t(channels)),
+      batch_inv_std_(std::size_t(channels)) {
+  std::fill(gamma.value.begin(), gamma.value.end(), 1.0f);
+}
+
+namespace {
+
+// Sums over one plane in kReductionLanes float lanes, combined in double.
+constexpr std::size_t kLanes = kReductionLanes;
+
+struct PlaneSums {
+  double first = 0.0;
+  double second = 0.0;
+};
+
+// sum(x) and sum(x * x)
+PlaneSums moments(const float* __restrict x, std::size_t count) {
+  float sum[kLanes] = {};
+  float sum_sq[kLanes] = {};
+  std::size_t p = 0;
+  for (; p + kLanes <= count; p += kLanes) {
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      sum[l] += x[p + l];
+      sum_sq[l] += x[p + l] * x[p + l];
+    }
+  }
+  PlaneSums result;
+  for (std::size_t l = 0; l < kLanes; ++l) {
+    result.first += sum[l];
+    result.second += sum_sq[l];
+  }
+  for (; p < count; ++p) {
+    result.first += x[p];
+    result.second += double(x[p]) * x[p];
+  }
+  return result;
+}
+
+// sum(g) and sum(g * (x - mean)), with g = dy masked by relu_out > 0 when relu_out is given.
+PlaneSums gradient_sums(const float* __restrict x, const float* __restrict dy, const float* __restrict relu_out,
+                        float mean, std::size_t count) {
+  float sum[kLanes] = {};
+  float sum_dx[kLanes] = {};
+  std::size_t p = 0;
+  for (; p + kLanes <= count; p += kLanes) {
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      const float g = relu_out && !(relu_out[p + l] > 0.0f) ? 0.0f : dy[p + l];
+      sum[l] += g;
+      sum_dx[l] += g * (x[p + l] - mean);
+    }
+  }
+  PlaneSums result;
+  for (std::size_t l = 0; l < kLanes; ++l) {
+    result.first += sum[l];
+    result.second += sum_dx[l];
+  }
+  for (; p < count; ++p) {
+    const float g = relu_out && !(relu_out[p] > 0.0f) ? 0.0f : dy[p];
+    result.first += g;
+    result.second += double(g) * (x[p] - mean);
+  }
+  return result;
+}
+
+}  // namespace
+
+void BatchNorm2d::forward(const Tensor& in, Tensor& out, bool training, bool relu) {
+  if (in.c != channels()) throw std::invalid_argument("batch norm " + gamma.name + ": channel count differs");
+  out.resize(in.n, in.c, in.h, in.w);
+  last_training_ = training;
+  const std::size_t plane = std::size_t(in.h) * in.w;
+  const double count = double(in.n) * double(plane);
+#pragma omp parallel for schedule(static) if (in.size() > kParallelElements)
+  for (int c = 0; c < in.c; ++c) {
+    float mean = running_mean[c];
+    float var = running_var[c];
+    if (training) {
+      PlaneSums total;
+      for (int i = 0; i < in.n; ++i) {
+        const PlaneSums sums = moments(in.image(i) + c * plane, plane);
+        total.first += sums.first;
+        total.second += sums.second;
+      }
+      const double m = total.first / count;
+      const double v = std::max(total.second / count - m * m, 0.0);
+      mean = float(m);
+      var = float(v);
+      running_mean[c] = (1.0f - kMomentum) * running_mean[c] + kMomentum * mean;
+      const double unbiased = count > 1 ? v * count / (count - 1) : v;
+      running_var[c] = (1.0f - kMomentum) * running_var[c] + kMomentum * float(unbiased);
+    }
+    const float inv_std = 1.0f / std::sqrt(var + kEps);
+    batch_mean_[c] = mean;
+    batch_inv_std_[c] = inv_std;
+    const float scale = gamma.value[c] * inv_std;
+    const float shift = beta.value[c] - mean * scale;
+    const float floor = relu ? 0.0f : -std::numeric_limits<float>::infinity();
+    for (int i = 0; i < in.n; ++i) {
+      const float* __restrict x = in.image(i) + c * plane;
+      float* __restrict y = out.image(i) + c * plane;
+      for (std::size_t p = 0; p < plane; ++p) y[p] = std::max(x[p] * scale + shift, floor);
+    }
+  }
+}
+
+void BatchNorm2d::backward(const Tensor& in, const Tensor& dout, Tensor& din, const Tensor* relu_out) {
+  din.resize(in.n, in.c, in.h, in.w);
+  const std::size_t plane = std::size_t(in.h) * in.w;
+  const double count = double(in.n) * double(plane);
+#pragma omp parallel for schedule(static) if (in.size() > kParallelElements)
+  for (int c = 0; c < in.c; ++c) {
+    const float mean = batch_mean_[c];
+    const float inv_std = batch_inv_std_[c];
+    PlaneSums total;
+    for (int i = 0; i < in.n; ++i) {
+      const std::size_t at = std::size_t(i) * in.image_size() + c * plane;
+      const PlaneSums sums = gradient_sums(in.data.data() + at, dout.data.data() + at,
+                                           relu_out ? relu_out->data.data() + at : nullptr, mean, plane);
+      total.first += sums.first;
+      total.second += sums.second;
+    }
+    const double sum_dy = total.first;
+    const double sum_dy_xhat = total.second * inv_std;
+    gamma.grad[c] += float(sum_dy_xhat);
+    beta.grad[c] += float(sum_dy);
+    const float g = gamma.value[c] * inv_std;
+    // Eval mode: the statistics are constants, so dx = gamma/sigma dy.
+    const float mean_dy = last_training_ ? float(sum_dy / count) : 0.0f;
+    const float mean_dy_xhat = last_training_ ? float(sum_dy_xhat / count) : 0.0f;
+    for (int i = 0; i < in.n; ++i) {
+      const std::size_t at = std::size_t(i) * in.image_size() + c * plane;
+      const float* __restrict x = in.data.data() + at;
+      const float* __restrict dy = dout.data.data() + at;
+      const float* __restrict y = relu_out ? relu_out->data.data() + at : nullptr;
+      float* __restrict dx = din.data.data() + at;
+      for (std::size_t p = 0; p < plane; ++p) {
+        const float xhat = (x[p] - mean) * inv_std;
+        const float grad = y && !(y[p] > 0.0f) ? 0.0f : dy[p];
+        dx[p] = g * (grad - mean_dy - xhat * mean_dy_xhat);
+      }
+    }
+  }
+}
+
+}  // namespace nce::train
