@@ -23,6 +23,7 @@
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/cost_models/analytical_model.hpp"
 #include "nce/cost_models/cost_table.hpp"
+#include "nce/cost_models/pe_synthesis.hpp"
 #include "nce/search/expected_cost.hpp"
 #include "nce/reports/charts.hpp"
 #include "nce/reports/html_page.hpp"
@@ -159,33 +160,23 @@ int validate(const cost_models::CostTable& table, const cost_models::CostModel& 
   return differences;
 }
 
-// Cell counts of mac_pe at WbAb from the Markdown table rtl/synth/cell_counts.sh prints, when
-// bench/RESULTS.md holds it ("| mac_pe W8A8 acc16 | 123 | ...").
-std::map<int, double> synthesized_cells(const std::filesystem::path& results, int accumulator_bits) {
-  std::map<int, double> cells;
-  std::ifstream in(results);
-  const std::regex row(fmt::format(R"(\|\s*mac_pe W(\d+)A\1 acc{}\s*\|\s*(\d+)\s*\|)", accumulator_bits));
-  for (std::string line; std::getline(in, line);) {
-    std::smatch m;
-    if (std::regex_search(line, m, row)) cells[std::stoi(m[1])] = std::stod(m[2]);
-  }
-  return cells;
-}
-
 void explain_energy(const cost_models::AcceleratorConfig& config) {
   const cost_models::EnergyTable& t = config.energy;
-  const std::filesystem::path results = cost_models::default_config_dir().parent_path() / "bench" / "RESULTS.md";
-  const std::map<int, double> cells = synthesized_cells(results, config.accumulator_bits);
-  const bool synthesized = cells.contains(2) && cells.contains(4) && cells.contains(8);
+  const cost_models::PeSynthesisTable synthesis = cost_models::load_pe_synthesis(cost_models::default_config_dir());
+  std::map<int, double> cells;
+  for (int bits : {2, 4, 8}) {
+    if (const cost_models::PeSynthesis* e = synthesis.find(bits, config.accumulator_bits)) cells[bits] = double(e->cells);
+  }
+  const bool synthesized = cells.size() == 3;
   std::cout << fmt::format("energy table '{}': {}\n", t.name, t.source);
   std::cout << fmt::format("published 8x8-bit multiply: {} pJ\n", t.multiplier_8x8_pj);
   if (synthesized) {
     std::cout << fmt::format("scaling: Yosys cell counts of our mac_pe (acc{}) from {}: W2A2 {}, W4A4 {}, W8A8 {}\n",
-                             config.accumulator_bits, results.string(), cells.at(2), cells.at(4), cells.at(8));
+                             config.accumulator_bits, synthesis.file.string(), cells.at(2), cells.at(4), cells.at(8));
   } else {
     std::cout << fmt::format(
-        "scaling: by the operand-width product (w*a/64); no mac_pe cell counts (rtl/synth/cell_counts.sh) in {}\n",
-        results.string());
+        "scaling: by the operand-width product (w*a/64); no acc{} mac_pe cell counts (rtl/synth/cell_counts.sh --yaml) in {}\n",
+        config.accumulator_bits, synthesis.file.string());
   }
   const double add = config.accumulator_bits * t.adder_pj_per_bit;
   const double reg = cost_models::dataflow_of(config).forwarded_register_bits(config) * t.register_pj_per_bit;

@@ -261,7 +261,27 @@ void validate(const AcceleratorConfig& c) {
 
 std::filesystem::path default_config_dir() {
   if (const char* dir = std::getenv("NCE_CONFIG_DIR"); dir && *dir) return dir;
-  return NCE_DEFAULT_CONFIG_DIR;
+  // Relative to the program: <prefix>/bin/nce finds <prefix>/share/nce/configs; in the build
+  // tree the build copies configs/ to <build>/share/nce/configs, which <build>/nce and the test
+  // programs below <build> find the same way. Never the source tree.
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  std::vector<std::filesystem::path> tried;
+  if (!error) {
+    std::filesystem::path dir = exe.parent_path();
+    for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
+      const std::filesystem::path candidate = dir / "share" / "nce" / "configs";
+      if (std::filesystem::exists(candidate / "default.yaml")) return candidate;
+      tried.push_back(candidate);
+      if (dir == dir.root_path()) break;
+    }
+  }
+  const std::filesystem::path installed = NCE_INSTALL_CONFIG_DIR;
+  if (std::filesystem::exists(installed / "default.yaml")) return installed;
+  tried.push_back(installed);
+  std::string places;
+  for (const auto& p : tried) places += (places.empty() ? "" : ", ") + p.string();
+  throw core::InputError(fmt::format("cannot find nce's configs (default.yaml); set NCE_CONFIG_DIR (looked in {})", places));
 }
 
 AcceleratorConfig accelerator_config_from_yaml(const std::string& text, const std::string& source_name,

@@ -60,8 +60,10 @@ void validate(const AcceleratorConfig& config);
 // {"array.rows", "32"}, {"dram.bytes_per_cycle", "4"}, {"energy", "accelergy45"}.
 using ConfigOverrides = std::vector<std::pair<std::string, std::string>>;
 
-// Directory holding default.yaml and energy/<preset>.yaml: $NCE_CONFIG_DIR, else the source
-// tree's configs/.
+// Directory holding default.yaml, energy/<preset>.yaml and synth/: $NCE_CONFIG_DIR, else
+// share/nce/configs next to the program (installed: <prefix>/share/nce/configs; build tree:
+// <build>/share/nce/configs), else the install prefix given at configure time. Throws
+// InputError naming the places searched.
 std::filesystem::path default_config_dir();
 
 // Reads our YAML format (.yaml/.yml) or a SCALE-Sim .cfg, applies overrides, validates.
