@@ -17,4 +17,4 @@ rm -rf out/search-latency
   --arch-lr 0.01 --out out/search-latency
 echo "open out/search-latency/report.html (channels before/after, probabilities per epoch, derived network's cycles and utilization);"
 echo "  derived network: out/search-latency/derived.yaml (nce simulate --workload FILE, nce train --model FILE); full simulation report: out/search-latency/derived-sim/report.html"
-echo "full-budget search (paper schedule, NCE.md section 5): ./build/nce search --model resnet20 --dataset fashion-mnist --bits 2 --hw-loss latency --config configs/default.yaml --target 1.0 --warmup-epochs 200 --search-epochs 600 --threshold 0.3 --batch 256 --out runs/nce-latency"
+echo "full-budget search (paper schedule, docs/NCE.md section 5): ./build/nce search --model resnet20 --dataset fashion-mnist --bits 2 --hw-loss latency --config configs/default.yaml --target 1.0 --warmup-epochs 200 --search-epochs 600 --threshold 0.3 --batch 256 --out runs/nce-latency"

@@ -7,7 +7,7 @@
 namespace nce::cost_models {
 
 double multiplier_pj(const EnergyTable& table, int weight_bits, int act_bits) {
-  // A multiplier's energy grows with the product of its operand widths (ENERGY.md, "Scaling").
+  // A multiplier's energy grows with the product of its operand widths (docs/ENERGY.md section 1).
   return table.multiplier_8x8_pj * double(weight_bits * act_bits) / 64.0;
 }
 

@@ -56,7 +56,7 @@ void cwi_backward(const train::Tensor& dout, int in_channels, train::Tensor& din
 }
 
 std::vector<int> tas_candidates(int width) {
-  // TAS's default channel ratios 0.3, 0.4, ..., 1.0 (NCE.md section 2, n = 8).
+  // TAS's default channel ratios 0.3, 0.4, ..., 1.0 (docs/NCE.md section 2, n = 8).
   std::vector<int> out;
   for (int r = 3; r <= 10; ++r) {
     const int c = std::max(1, int(std::lround(double(width) * r / 10.0)));
@@ -144,7 +144,7 @@ Supernet::Supernet(const workloads::Workload& workload, const std::map<std::stri
         for (int w : n.widths) n.bns.push_back(std::make_unique<train::BatchNorm2d>(fmt::format("{}.bn.w{}", layer.name, w), w));
       }
       if (n.searchable) {
-        // TAS initialises the logits from N(0, 0.01) (NCE.md section 2); 0.01 as the std.
+        // TAS initialises the logits from N(0, 0.01) (docs/NCE.md section 2); 0.01 as the std.
         n.theta = train::Parameter(layer.name + ".theta", n.widths.size(), 0.0f);
         for (float& t : n.theta.value) t = float(0.01 * rng.normal());
       }
@@ -270,7 +270,7 @@ const train::Tensor& Supernet::forward(const train::Tensor& input, bool training
         cur.result = &cur.out;
         break;
       case workloads::LayerType::add:
-        // Different widths: the narrower joins the first channels of the wider (NCE.md section 2).
+        // Different widths: the narrower joins the first channels of the wider (docs/NCE.md section 2).
         train::add_forward(input_of(cur, 0), input_of(cur, 1), cur.sum);
         if (cur.layer.relu) {
           train::relu_forward(cur.sum, cur.out);
@@ -499,13 +499,13 @@ std::vector<Supernet::Growth> Supernet::expand(const std::string& layer, int ext
   std::vector<Growth> growth;
   const int width = n.widths.back() + extra;
   n.widths.push_back(width);
-  // NCE.md section 4: the new candidate starts with the widest candidate's logit.
+  // docs/NCE.md section 4: the new candidate starts with the widest candidate's logit.
   n.theta.value.push_back(n.theta.value.back());
   n.theta.grad.push_back(0.0f);
   if (!n.bns.empty()) n.bns.push_back(std::make_unique<train::BatchNorm2d>(fmt::format("{}.bn.w{}", layer, width), width));
   const train::ConvShape old = n.conv->shape();
   auto grown = make_conv(n.layer, old.in_channels, width, n.conv->weight_bits());
-  grown->init(rng);  // He-normal for the new filters, like the others (NCE.md section 4)
+  grown->init(rng);  // He-normal for the new filters, like the others (docs/NCE.md section 4)
   const std::size_t kept = std::size_t(old.out_channels) * old.in_channels * old.kernel * old.kernel;
   std::copy_n(n.conv->weight.value.data(), kept, grown->weight.value.data());
   std::copy(n.conv->bias.value.begin(), n.conv->bias.value.end(), grown->bias.value.begin());
@@ -561,7 +561,7 @@ workloads::Workload derive_workload(const workloads::Workload& base, const std::
       producer.out_channels = main;
       continue;
     }
-    // NCE.md section 2: a block whose widths differ gets a 1x1 projection shortcut, kept at
+    // docs/NCE.md section 6: a block whose widths differ gets a 1x1 projection shortcut, kept at
     // W8A8 like the zoo's shortcuts (NCE paper section 5.1).
     workloads::Layer proj;
     proj.name = out.layers[i].name + ".proj";

@@ -35,7 +35,7 @@ std::map<std::string, std::vector<int>> initial_candidates(const workloads::Work
 namespace {
 
 // Derivation gives a residual block whose main-branch width differs from its identity input a
-// 1x1 projection shortcut (NCE.md section 2: "and its cost counts"). The cost tables know only
+// 1x1 projection shortcut (docs/NCE.md section 6). The cost tables know only
 // the workload's layers, so each identity add gets a term T[i][j] = cost of that projection
 // from the shortcut's width candidate i to the main branch's candidate j (0 where they are
 // equal): the hardware loss then sees what the derived network will pay.

@@ -1,6 +1,6 @@
 // A trained quantized layer exported to integer codes + scales reproduces the engine's
 // forward through the integer reference model:
-//   conv_output = s_w * (alpha/3) * ref::conv2d(w_codes, a_codes)   (NCE.md section 1).
+//   conv_output = s_w * (alpha/3) * ref::conv2d(w_codes, a_codes)   (docs/NCE.md section 1).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // A small quantized ResNet built from a workload, checked against a forward pass written
-// independently here (direct loops in double, quantizers re-derived from NCE.md section 1),
+// independently here (direct loops in double, quantizers re-derived from docs/NCE.md section 1),
 // and its backward against finite differences (full precision) and hand-derived STE
 // gradients of the classifier (quantized).
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 #pragma once
 // The report of `nce simulate`: layers.csv, summary.json, report.html (self-contained, inline
 // SVG), report.md and, for SCALE-Sim users, COMPUTE_REPORT.csv. Column and key names are the
-// stable output schema of ARCHITECTURE.md.
+// stable output schema of docs/ARCHITECTURE.md ("Output schemas").
 #include <filesystem>
 #include <string>
 #include <vector>

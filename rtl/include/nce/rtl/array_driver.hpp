@@ -54,7 +54,7 @@ std::size_t count_mismatches(std::span<const std::int32_t> expected, std::span<c
 
 // A whole GEMM, Y (m x n) = W^T X with W k x m, X k x n (row-major), cut into rows x cols
 // tiles; partial sums of the k-tiles are accumulated in int32 by the driver, as the output
-// buffer does (ARCHITECTURE.md).
+// buffer does (docs/ARCHITECTURE.md, "Number formats").
 std::vector<std::int32_t> gemm_on_array(ArrayDriver& driver, int k, int m, int n, std::span<const std::int8_t> weights,
                                         std::span<const std::uint8_t> activations);
 

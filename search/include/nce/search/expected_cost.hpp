@@ -1,5 +1,5 @@
 #pragma once
-// Expected hardware cost of a channel-width search space and its gradient (NCE.md §3).
+// Expected hardware cost of a channel-width search space and its gradient (docs/NCE.md §3).
 //
 // Every searchable layer owns a width decision with candidate widths c_1 < ... < c_n and a
 // probability vector pi over them. Layer l costs T_l[i][j] with input candidate i (from the

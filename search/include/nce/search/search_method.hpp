@@ -36,7 +36,7 @@ struct SearchConfig {
   cost_models::CostMetric metric = cost_models::CostMetric::cycles;
   double target = 1.0;     // r: F_target = r * F_max, F_max = cost of the plain network (TAS)
   double tolerance = 0.05;  // t = 0.05 F_max (TAS)
-  double lambda = 2.0;      // constraint coefficient, CIFAR value (NCE.md section 5)
+  double lambda = 2.0;      // constraint coefficient, CIFAR value (docs/NCE.md section 5)
   double threshold = 0.3;   // T, CIFAR value
   double max_multiplier = 2.0;    // candidates grow up to this times the base width (paper: 2x)
   double space_multiplier = 1.0;  // initial candidates: TAS ratios of this times the base width
@@ -44,7 +44,7 @@ struct SearchConfig {
   int warmup_epochs = 1;
   int search_epochs = 1;
   int batch = 64;
-  double lr = 0.1;  // weights: SGD momentum 0.9, cosine, wd 4e-4 (NCE.md section 5)
+  double lr = 0.1;  // weights: SGD momentum 0.9, cosine, wd 4e-4 (docs/NCE.md section 5)
   double momentum = 0.9;
   double weight_decay = 4e-4;
   double arch_lr = 1e-3;  // logits: Adam lr 1e-3, wd 1e-3 (TAS)

@@ -1,5 +1,5 @@
 #pragma once
-// The TAS-style searchable network of NCE (NCE.md sections 2 and 4) over any workload graph of
+// The TAS-style searchable network of NCE (docs/NCE.md sections 2 and 4) over any workload graph of
 // conv/fc/pool/add layers. Every searchable conv has candidate output widths c_1 < ... < c_n,
 // architecture logits theta (N(0, 0.01)), weights allocated at the widest candidate and one
 // BatchNorm per candidate. A forward pass runs each searchable conv once at the larger of its
@@ -20,7 +20,7 @@
 
 namespace nce::search {
 
-// CWI(O, C') of NCE.md section 2: adaptive average pooling over the channel axis; output
+// CWI(O, C') of docs/NCE.md section 2: adaptive average pooling over the channel axis; output
 // channel k averages input channels floor(k C / C') .. ceil((k+1) C / C') - 1.
 void cwi_forward(const train::Tensor& in, int channels, train::Tensor& out);
 // Adjoint of cwi_forward: din (with in_channels channels) from dout.
@@ -31,7 +31,7 @@ std::vector<int> tas_candidates(int width);
 
 enum class SampleMode {
   uniform,  // warm-up: one candidate per layer, uniformly (weights only)
-  gumbel,   // search: two distinct candidates from the Gumbel-softmax, mixed (NCE.md section 2)
+  gumbel,   // search: two distinct candidates from the Gumbel-softmax, mixed (docs/NCE.md section 2)
   argmax,   // evaluation / derivation: the most probable candidate
 };
 
@@ -61,7 +61,7 @@ class Supernet {
   train::Parameter& theta(const std::string& layer);
   std::map<std::string, std::vector<int>> candidates() const;
 
-  // NCE.md section 4: appends `extra` channels to the layer's candidates (copying the widest
+  // docs/NCE.md section 4: appends `extra` channels to the layer's candidates (copying the widest
   // logit), grows its weights (He-normal new filters), adds a BN, and grows the consumers'
   // input channels. Returns the parameter names whose storage changed shape with their old
   // [out][in][k*k] shape, so optimizer state can be remapped.
@@ -99,7 +99,7 @@ class Supernet {
 
 // Workload with the given output widths per searchable layer; every residual add whose inputs
 // differ gets its fixed-width shortcut conv (projection, or the stem) resized to the main
-// branch, as bind_widths ties them, or else a new 1x1 projection (W8A8 like the others, NCE.md
+// branch, as bind_widths ties them, or else a new 1x1 projection (W8A8 like the others, docs/NCE.md
 // section 1) on the identity side, so the result analyzes.
 workloads::Workload derive_workload(const workloads::Workload& base, const std::map<std::string, int>& widths);
 

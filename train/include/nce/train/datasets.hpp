@@ -51,7 +51,7 @@ struct Augmentation {
   bool flip = true;
 };
 
-// The training set split into two equal disjoint halves, D_weight and D_arch (NCE.md section
+// The training set split into two equal disjoint halves, D_weight and D_arch (docs/NCE.md section
 // 5), by a seeded permutation: the same seed gives the same split.
 struct TrainArchSplit {
   std::vector<std::int32_t> weight;

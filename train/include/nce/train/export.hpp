@@ -2,7 +2,7 @@
 // Export of a trained quantized conv layer to the integer codes of the hardware, the link
 // that lets the reference model (and through it the RTL) check trained layers:
 //   conv_output = s_w * (alpha / (2^b_a - 1)) * ref::conv2d(weight codes, activation codes)
-// (for 2-bit activations the step is alpha/3, NCE.md section 1).
+// (for 2-bit activations the step is alpha/3, docs/NCE.md section 1).
 #include "nce/train/layers.hpp"
 #include "nce/train/quantizers.hpp"
 #include "nce/train/tensor.hpp"

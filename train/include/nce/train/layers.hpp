@@ -25,13 +25,13 @@ struct ConvShape {
 // pixels of a chunk of images as the rows of a column-major product (R x K times K x M), so
 // the large dimension R = images x H_out x W_out is the long one and the two cores split the
 // batch between them (one chunk each at a time), rather than letting Eigen split a GEMM whose
-// M = 16..64 columns are too few for two threads (ARCHITECTURE.md, toolchain notes).
+// M = 16..64 columns are too few for two threads (measured: Eigen splits such narrow products badly on two threads).
 class Conv2d {
  public:
   Conv2d(std::string name, ConvShape shape, int weight_bits, bool bias);
   void init(Rng& rng);  // He-normal weights (He et al. 2015, fan-in), zero bias
   // Channels in use, each <= the allocated count; the first `in` input and `out` output
-  // channels (a supernet slices widths this way, NCE.md section 2).
+  // channels (a supernet slices widths this way, docs/NCE.md section 2).
   void set_active(int in_channels, int out_channels);
   int active_in() const { return active_in_; }
   int active_out() const { return active_out_; }
@@ -110,7 +110,7 @@ class Pool2d {
 };
 
 // out = a + b. Tensors of different widths: the narrower is added into the first channels of
-// the wider (NCE.md section 2, residual joins of different widths).
+// the wider (docs/NCE.md section 2, residual joins of different widths).
 void add_forward(const Tensor& a, const Tensor& b, Tensor& out);
 void add_backward_slice(const Tensor& dout, int channels, Tensor& din);  // din = dout[:, :channels]
 

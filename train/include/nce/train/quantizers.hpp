@@ -1,5 +1,5 @@
 #pragma once
-// Quantizers of NCE.md section 1: PACT for activations, a per-layer uniform quantizer for
+// Quantizers of docs/NCE.md section 1: PACT for activations, a per-layer uniform quantizer for
 // weights, both with straight-through gradients. bits >= 32 means "not quantized".
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +14,7 @@ inline bool quantized(int bits) { return bits < kFullPrecisionBits; }
 
 // PACT (Choi et al. 2018): y = clamp(x, 0, alpha), q = round(y (2^b-1)/alpha) alpha/(2^b-1).
 // dq/dx = 1 on [0, alpha], else 0; dq/dalpha = 1 where x > alpha (the paper's simplification).
-// alpha is learnable, starts at 8 (NCE.md: "6-10, ours 8") and carries its own L2 of 0.001
+// alpha is learnable, starts at 8 (docs/NCE.md section 1) and carries its own L2 of 0.001
 // (NCE paper section 5.1, "regularization coefficient of PACT"). With bits >= 32 the layer is
 // a plain ReLU and alpha is unused.
 class PactQuantizer {
@@ -39,7 +39,7 @@ class PactQuantizer {
 };
 
 // Weight quantizer: codes c = clamp(round(w/s), -2^(b-1), 2^(b-1)-1), w_q = s c, so 2 bits give
-// the PE's codes {-2,-1,0,1}. Scale choice (ours, NCE.md allows it): for b <= 4,
+// the PE's codes {-2,-1,0,1}. Scale choice (ours, docs/NCE.md allows it): for b <= 4,
 // s = 2 mean|w| / 2^(b-1) (for 2 bits s = mean|w|, so the codes span [-2, 1] mean|w|, about
 // +-1.6 sigma of a Gaussian layer); for b > 4 the mean-based range would clip most of the
 // tails, so s = max|w| / (2^(b-1)-1), which clips nothing. s is recomputed from the float

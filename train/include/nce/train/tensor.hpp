@@ -42,7 +42,7 @@ struct Tensor {
 };
 
 // A trainable tensor with its gradient. `weight_decay` < 0 means "the optimizer's default";
-// PACT's clip uses its own coefficient (NCE.md section 1).
+// PACT's clip uses its own coefficient (docs/NCE.md section 1).
 struct Parameter {
   std::string name;
   std::vector<float> value;

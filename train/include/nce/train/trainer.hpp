@@ -17,7 +17,7 @@ struct TrainConfig {
   std::string dataset = "fashion-mnist";  // selects the normalisation
   int epochs = 1;
   int batch = 128;
-  // CIFAR ResNet recipe of He et al. 2016 (lr 0.1, momentum 0.9) with NCE.md section 5's
+  // CIFAR ResNet recipe of He et al. 2016 (lr 0.1, momentum 0.9) with docs/NCE.md section 5's
   // weight decay 4e-4 and cosine schedule.
   double lr = 0.1;
   double momentum = 0.9;
