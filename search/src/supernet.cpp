@@ -523,31 +523,60 @@ std::vector<Supernet::Growth> Supernet::expand(const std::string& layer, int ext
   return growth;
 }
 
-workloads::Workload Supernet::derive() const {
+namespace {
+
+int index_of_layer(const workloads::Workload& w, const std::string& name) {
+  for (std::size_t i = 0; i < w.layers.size(); ++i) {
+    if (w.layers[i].name == name) return int(i);
+  }
+  throw core::InputError(fmt::format("workload '{}' has no layer '{}'", w.name, name));
+}
+
+// Channels a layer outputs, from the graph alone (the workload may not analyze yet: its
+// equal-join adds can see unequal widths until the derivation has fixed them).
+int channels_of(const workloads::Workload& w, const std::string& name) {
+  const workloads::Layer& layer = w.layer(name);
+  if (layer.has_weights()) return layer.out_channels;
+  if (layer.inputs.empty()) return layer.input_shape ? layer.input_shape->channels : w.input.channels;
+  if (layer.type == workloads::LayerType::add && layer.join == workloads::Join::prefix && layer.inputs.size() == 2) {
+    return std::max(channels_of(w, layer.inputs[0]), channels_of(w, layer.inputs[1]));
+  }
+  return channels_of(w, layer.inputs[0]);
+}
+
+}  // namespace
+
+workloads::Workload Supernet::derive(JoinMode join) const {
   std::map<std::string, int> chosen;
   for (const auto& n : nodes_) {
     if (!n->searchable) continue;
     const auto& t = n->theta.value;
     chosen[n->layer.name] = n->widths[std::size_t(std::max_element(t.begin(), t.end()) - t.begin())];
   }
-  return derive_workload(workload_, chosen);
+  return derive_workload(workload_, chosen, join);
 }
 
-namespace {
-
-int channels_of(const workloads::Workload& w, const std::string& name) {
-  if (name.empty()) return w.input.channels;
-  const workloads::Layer& layer = w.layer(name);
-  if (layer.has_weights()) return layer.out_channels;
-  if (layer.inputs.empty()) return layer.input_shape ? layer.input_shape->channels : w.input.channels;
-  return channels_of(w, layer.inputs[0]);
-}
-
-}  // namespace
-
-workloads::Workload derive_workload(const workloads::Workload& base, const std::map<std::string, int>& widths) {
+workloads::Workload derive_workload(const workloads::Workload& base, const std::map<std::string, int>& widths,
+                                    JoinMode join) {
   workloads::Workload out = base;
   for (const auto& [name, width] : widths) out.set_out_channels(name, width);
+  if (join == JoinMode::prefix) {
+    // The supernet's join: every residual add may see unequal widths. The adds whose inputs do
+    // differ are written as prefix joins; the others stay plain adds.
+    for (workloads::Layer& layer : out.layers) {
+      if (layer.type == workloads::LayerType::add) layer.join = workloads::Join::prefix;
+    }
+    const std::vector<workloads::LayerInfo> infos = analyze(out);
+    for (std::size_t i = 0; i < out.layers.size(); ++i) {
+      workloads::Layer& add = out.layers[i];
+      if (add.type != workloads::LayerType::add || add.inputs.size() != 2) continue;
+      const int a = infos[std::size_t(index_of_layer(out, add.inputs[0]))].out.channels;
+      const int b = infos[std::size_t(index_of_layer(out, add.inputs[1]))].out.channels;
+      if (a == b) add.join = workloads::Join::equal;
+    }
+    analyze(out);
+    return out;
+  }
   for (std::size_t i = 0; i < out.layers.size(); ++i) {
     if (out.layers[i].type != workloads::LayerType::add || out.layers[i].inputs.size() != 2) continue;
     const int main = channels_of(out, out.layers[i].inputs[0]);
@@ -561,8 +590,7 @@ workloads::Workload derive_workload(const workloads::Workload& base, const std::
       producer.out_channels = main;
       continue;
     }
-    // docs/NCE.md section 6: a block whose widths differ gets a 1x1 projection shortcut, kept at
-    // W8A8 like the zoo's shortcuts (NCE paper section 5.1).
+    // A block whose widths differ gets a 1x1 projection shortcut at the join's precision.
     workloads::Layer proj;
     proj.name = out.layers[i].name + ".proj";
     proj.type = workloads::LayerType::conv;
@@ -571,7 +599,7 @@ workloads::Workload derive_workload(const workloads::Workload& base, const std::
     proj.kernel_h = proj.kernel_w = 1;
     proj.stride = 1;
     proj.padding = 0;
-    proj.precision = workloads::Precision{8, 8};
+    proj.precision = join == JoinMode::projection_w2a2 ? workloads::Precision{2, 2} : workloads::Precision{8, 8};
     proj.batch_norm = true;
     out.layers[i].inputs[1] = proj.name;
     out.layers.insert(out.layers.begin() + std::ptrdiff_t(i), proj);

@@ -32,78 +32,13 @@ std::map<std::string, std::vector<int>> initial_candidates(const workloads::Work
   return out;
 }
 
-namespace {
-
-// Derivation gives a residual block whose main-branch width differs from its identity input a
-// 1x1 projection shortcut (docs/NCE.md section 6). The cost tables know only
-// the workload's layers, so each identity add gets a term T[i][j] = cost of that projection
-// from the shortcut's width candidate i to the main branch's candidate j (0 where they are
-// equal): the hardware loss then sees what the derived network will pay.
-void add_projection_terms(const workloads::Workload& workload, const WidthBinding& binding, const CostSource& source,
-                          cost_models::CostMetric metric, std::vector<CostTerm>& terms) {
-  const std::vector<workloads::LayerInfo> infos = analyze(workload);
-  auto index_of = [&](const std::string& name) {
-    for (std::size_t i = 0; i < workload.layers.size(); ++i) {
-      if (workload.layers[i].name == name) return i;
-    }
-    throw core::InputError("unknown layer " + name);
-  };
-  std::vector<cost_models::LayerTableSpec> specs;
-  std::vector<CostTerm> pending;
-  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
-    const workloads::Layer& add = workload.layers[i];
-    if (add.type != workloads::LayerType::add || add.inputs.size() != 2) continue;
-    const std::size_t main = index_of(add.inputs[0]);
-    const std::size_t shortcut = index_of(add.inputs[1]);
-    if (workload.layers[shortcut].type == workloads::LayerType::conv) continue;  // a projection already, tied by bind_widths
-    const int din = binding.out_decision[shortcut];
-    const int dout = binding.out_decision[main];
-    if (din < 0 && dout < 0) continue;
-    cost_models::LayerTableSpec spec;
-    spec.name = add.name + ".proj";
-    spec.layer = i;
-    spec.geometry.name = spec.name;
-    spec.geometry.type = workloads::LayerType::conv;
-    spec.geometry.precision = workloads::Precision{8, 8};
-    spec.geometry.batch_norm = true;
-    spec.geometry.input_shape = workloads::TensorShape{infos[shortcut].out.channels, infos[i].out.height, infos[i].out.width};
-    spec.in_widths = din >= 0 ? binding.decisions[std::size_t(din)].widths : std::vector<int>{infos[shortcut].out.channels};
-    spec.out_widths = dout >= 0 ? binding.decisions[std::size_t(dout)].widths : std::vector<int>{infos[main].out.channels};
-    CostTerm term;
-    term.layer = i;
-    term.in_decision = din;
-    term.out_decision = dout;
-    pending.push_back(std::move(term));
-    specs.push_back(std::move(spec));
-  }
-  if (specs.empty()) return;
-  const cost_models::CostTable table =
-      cost_models::build_cost_table(workload.name, std::move(specs), *source.model, source.config, source.cache_dir);
-  for (std::size_t t = 0; t < pending.size(); ++t) {
-    const cost_models::LayerCostTable& layer = table.layers[t];
-    CostTerm& term = pending[t];
-    term.table = Eigen::MatrixXd::Zero(Eigen::Index(layer.in_widths.size()), Eigen::Index(layer.out_widths.size()));
-    for (std::size_t a = 0; a < layer.in_widths.size(); ++a) {
-      for (std::size_t b = 0; b < layer.out_widths.size(); ++b) {
-        if (layer.in_widths[a] != layer.out_widths[b]) term.table(Eigen::Index(a), Eigen::Index(b)) = layer.at(a, b).metric(metric);
-      }
-    }
-    terms.push_back(std::move(term));
-  }
-}
-
-}  // namespace
-
 ExpectedCost expected_cost(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
-                           const CostSource& source, cost_models::CostMetric metric, WidthBinding* binding_out) {
-  WidthBinding binding = bind_widths(workload, candidates);
+                           const CostSource& source, cost_models::CostMetric metric, JoinMode join,
+                           WidthBinding* binding_out) {
+  WidthBinding binding = bind_widths(workload, candidates, join);
   const cost_models::CostTable table = cost_models::build_cost_table(
       workload.name, table_specs(workload, binding), *source.model, source.config, source.cache_dir);
-  std::vector<int> sizes;
-  for (const WidthDecision& d : binding.decisions) sizes.push_back(int(d.widths.size()));
-  std::vector<CostTerm> terms = cost_terms(table, binding, metric);
-  add_projection_terms(workload, binding, source, metric, terms);
-  ExpectedCost cost(sizes, std::move(terms));
+  ExpectedCost cost(binding.decisions, cost_terms(table, binding, metric));
   if (binding_out != nullptr) *binding_out = std::move(binding);
   return cost;
 }
@@ -401,7 +336,7 @@ void SupernetSearch::expand_layers(SearchEpoch& record, train::Rng& growth_rng) 
     record.expansions.push_back(fmt::format("{}:{}", name, net_->widths(name).back()));
   }
   // The tables grow with the candidates (cached layer variants are reused).
-  if (!grow.empty()) cost_ = expected_cost(workload_, net_->candidates(), source_, config_.metric, &binding_);
+  if (!grow.empty()) cost_ = expected_cost(workload_, net_->candidates(), source_, config_.metric, config_.join, &binding_);
 }
 
 double SupernetSearch::evaluate_argmax() {
@@ -450,7 +385,7 @@ SearchResult SupernetSearch::run() {
   {
     std::map<std::string, std::vector<int>> plain;
     for (const std::string& name : result_.layers) plain[name] = {workload_.layer(name).out_channels};
-    result_.max_cost = expected_cost(workload_, plain, source_, config_.metric).cost_of(
+    result_.max_cost = expected_cost(workload_, plain, source_, config_.metric, config_.join).cost_of(
         std::vector<int>(result_.layers.size(), 0));
   }
   target_ = config_.target * result_.max_cost;
@@ -474,7 +409,7 @@ SearchResult SupernetSearch::run() {
     for (const SearchEpoch& e : result_.epochs) log += epoch_json(e).dump() + "\n";
   }
   core::write_file_atomically(log_path_, log);
-  cost_ = expected_cost(workload_, net_->candidates(), source_, config_.metric, &binding_);
+  cost_ = expected_cost(workload_, net_->candidates(), source_, config_.metric, config_.join, &binding_);
 
   const train::TrainArchSplit split = train::split_train_arch(data_.train.size(), config_.seed);
   norm_ = train::dataset_normalization(config_.dataset);
@@ -525,7 +460,7 @@ SearchResult SupernetSearch::run() {
                         << std::flush;
     }
   }
-  result_.derived = net_->derive();
+  result_.derived = net_->derive(config_.join);
   result_.derived.name = workload_.name + "-searched";
   workloads::write_workload_file(result_.derived, config_.out / "derived.yaml");
   result_.finished = true;

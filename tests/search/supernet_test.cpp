@@ -128,6 +128,10 @@ TEST(Supernet, LargeLambdaWithHalfTargetLowersExpectedLatency) {
   config.metric = cost_models::CostMetric::cycles;
   config.target = 0.5;
   config.method = "tas";
+  // TAS's own derivation (projections on identity shortcuts): half the plain network's cycles is
+  // reachable by pruning. With prefix joins the residual stream keeps the fixed widths of the
+  // stem and the projection shortcuts, so pruning alone cannot reach it.
+  config.join = JoinMode::projection_w8a8;
   config.warmup_epochs = 0;
   config.search_epochs = 3;
   config.batch = 16;
@@ -201,7 +205,7 @@ TEST(Supernet, SearchCostOfAnArchitectureIsTheDerivedNetworksCost) {
   const CostSource source = latency_source();
   const auto candidates = initial_candidates(w, 1.0);
   WidthBinding binding;
-  const ExpectedCost cost = expected_cost(w, candidates, source, cost_models::CostMetric::cycles, &binding);
+  const ExpectedCost cost = expected_cost(w, candidates, source, cost_models::CostMetric::cycles, JoinMode::projection_w8a8, &binding);
   std::vector<int> choice;
   std::map<std::string, int> widths;
   for (const WidthDecision& d : binding.decisions) {
@@ -210,7 +214,7 @@ TEST(Supernet, SearchCostOfAnArchitectureIsTheDerivedNetworksCost) {
     choice.push_back(pick);
     widths[d.layer] = d.widths[std::size_t(pick)];
   }
-  const workloads::Workload derived = derive_workload(w, widths);
+  const workloads::Workload derived = derive_workload(w, widths, JoinMode::projection_w8a8);
   ASSERT_NO_THROW(derived.layer("stage1.block1.add.proj"));
   const auto infos = analyze(derived);
   double cycles = 0;
@@ -227,13 +231,42 @@ TEST(Supernet, SearchCostOfAnArchitectureIsTheDerivedNetworksCost) {
   EXPECT_DOUBLE_EQ(cost.cost_of(choice), cycles);
 }
 
+TEST(Supernet, PrefixDerivationKeepsTheTrainedJoins) {
+  // The supernet adds a narrower tensor into the first channels of a wider one; the derived
+  // network does the same (prefix joins), with no projection and the stem untouched.
+  const workloads::Workload w = workloads::zoo::resnet_cifar(14, {1, 8, 8}, 10);
+  const workloads::Workload derived = derive_workload(
+      w, {{"stage1.block0.conv_b", 14}, {"stage1.block1.conv_b", 20}, {"stage2.block0.conv_b", 40}}, JoinMode::prefix);
+  EXPECT_EQ(derived.layer("conv1").out_channels, 16);
+  EXPECT_EQ(derived.layer("stage1.block0.add").join, workloads::Join::prefix);  // 14 into 16
+  EXPECT_EQ(derived.layer("stage1.block1.add").join, workloads::Join::prefix);  // 16 into 20
+  EXPECT_EQ(derived.layer("stage2.block0.add").join, workloads::Join::prefix);  // 32 into 40
+  EXPECT_EQ(derived.layer("stage2.block1.add").join, workloads::Join::prefix);  // 32 into 40
+  EXPECT_EQ(derived.layer("stage3.block0.add").join, workloads::Join::equal);   // 64 and 64
+  const auto infos = analyze(derived);
+  auto out_channels = [&](const std::string& name) {
+    for (std::size_t i = 0; i < derived.layers.size(); ++i) {
+      if (derived.layers[i].name == name) return infos[i].out.channels;
+    }
+    return -1;
+  };
+  EXPECT_EQ(out_channels("stage1.block1.add"), 20);
+  EXPECT_EQ(out_channels("stage2.block1.add"), 40);
+  for (const workloads::Layer& layer : derived.layers) EXPECT_FALSE(layer.name.ends_with(".proj")) << layer.name;
+  EXPECT_EQ(workloads::workload_from_yaml(workloads::workload_to_yaml(derived), "derived"), derived);
+  train::Network network(derived, 1);
+  train::Tensor input(2, 1, 8, 8);
+  EXPECT_EQ(network.forward(input, false).c, 10);
+}
+
 TEST(Supernet, DerivedNetworkAnalyzesTrainsAndRoundTrips) {
   const workloads::Workload w = workloads::zoo::resnet_cifar(14, {1, 8, 8}, 10);
   // stage1.block1's main branch narrower than its identity input: a 1x1 projection appears;
   // stage1.block0's identity input is the fixed stem, which follows its main branch (as the
   // cost binding assumes); stage2's existing projection follows its main branch.
   const workloads::Workload derived = derive_workload(
-      w, {{"stage1.block0.conv_b", 14}, {"stage1.block1.conv_b", 12}, {"stage2.block0.conv_b", 40}});
+      w, {{"stage1.block0.conv_b", 14}, {"stage1.block1.conv_b", 12}, {"stage2.block0.conv_b", 40}},
+      JoinMode::projection_w8a8);
   EXPECT_EQ(derived.layer("conv1").out_channels, 14);
   EXPECT_EQ(derived.layer("stage1.block1.add.proj").out_channels, 12);
   EXPECT_EQ(derived.layer("stage1.block1.add.proj").kernel_h, 1);

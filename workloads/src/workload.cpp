@@ -29,6 +29,15 @@ std::string_view to_string(PoolType type) {
   return "?";
 }
 
+std::string_view to_string(Join join) { return join == Join::prefix ? "prefix" : "equal"; }
+
+Join join_from_string(std::string_view text) {
+  for (auto join : {Join::equal, Join::prefix}) {
+    if (to_string(join) == text) return join;
+  }
+  throw core::InputError(fmt::format("unknown join '{}' (expected equal or prefix)", text));
+}
+
 LayerType layer_type_from_string(std::string_view text) {
   for (auto type : {LayerType::conv, LayerType::fc, LayerType::pool, LayerType::add}) {
     if (to_string(type) == text) return type;
@@ -136,12 +145,15 @@ LayerInfo analyze_layer(const Layer& layer, const std::vector<TensorShape>& in_s
     }
     case LayerType::add: {
       if (in_shapes.size() != 2) fail(layer, "inputs", fmt::format("an add takes 2 inputs, got {}", in_shapes.size()));
-      if (!(in_shapes[0] == in_shapes[1])) {
+      const TensorShape& a = in_shapes[0];
+      const TensorShape& b = in_shapes[1];
+      const bool prefix = layer.join == Join::prefix;
+      if (prefix ? (a.height != b.height || a.width != b.width) : !(a == b)) {
         fail(layer, "inputs",
-             fmt::format("shapes differ: {}x{}x{} vs {}x{}x{}", in_shapes[0].channels, in_shapes[0].height,
-                         in_shapes[0].width, in_shapes[1].channels, in_shapes[1].height, in_shapes[1].width));
+             fmt::format("shapes differ: {}x{}x{} vs {}x{}x{}{}", a.channels, a.height, a.width, b.channels, b.height,
+                         b.width, prefix ? "" : " (join: prefix adds inputs of different channel counts)"));
       }
-      info.out = in;
+      info.out = {std::max(a.channels, b.channels), a.height, a.width};
       break;
     }
   }

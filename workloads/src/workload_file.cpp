@@ -65,6 +65,7 @@ void emit_layer(YAML::Emitter& out, const Layer& layer, const Layer* previous) {
       if (layer.pool != PoolType::global_avg) emit_kernel(out, layer);
       break;
     case LayerType::add:
+      if (layer.join != Join::equal) out << YAML::Key << "join" << YAML::Value << std::string(to_string(layer.join));
       break;
   }
   if (layer.has_weights()) {
@@ -156,7 +157,7 @@ class YamlReader {
         allowed.insert(windowed.begin(), windowed.end());
         allowed.insert("pool");
         break;
-      case LayerType::add: break;
+      case LayerType::add: allowed.insert("join"); break;
     }
     check_keys(node, fmt::format("a {} layer", to_string(layer.type)), allowed);
 
@@ -199,6 +200,13 @@ class YamlReader {
     if (const YAML::Node v = node["batch_norm"]) layer.batch_norm = boolean(v, "batch_norm");
     if (const YAML::Node v = node["relu"]) layer.relu = boolean(v, "relu");
     if (const YAML::Node v = node["searchable"]) layer.searchable = boolean(v, "searchable");
+    if (const YAML::Node v = node["join"]) {
+      try {
+        layer.join = join_from_string(text(v, "join"));
+      } catch (const core::InputError& error) {
+        fail(v, "join", error.what());
+      }
+    }
     return layer;
   }
 

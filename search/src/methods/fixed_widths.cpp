@@ -17,7 +17,7 @@ SearchResult fixed_width_result(const workloads::Workload& workload, const Searc
     result.layers.push_back(layer.name);
     widths[layer.name] = std::max(1, int(std::lround(layer.out_channels * multiplier)));
   }
-  result.derived = derive_workload(workload, widths);
+  result.derived = derive_workload(workload, widths, config.join);
   result.derived.name = workload.name + suffix;
   core::prepare_output_directory(config.out);
   workloads::write_workload_file(result.derived, config.out / "derived.yaml");

@@ -41,6 +41,7 @@ struct SearchConfig {
   double max_multiplier = 2.0;    // candidates grow up to this times the base width (paper: 2x)
   double space_multiplier = 1.0;  // initial candidates: TAS ratios of this times the base width
   double wrpn_multiplier = 1.5;   // wrpn: every searchable width times this
+  JoinMode join = JoinMode::prefix;  // how the derived network joins residual blocks of unequal widths
   int warmup_epochs = 1;
   int search_epochs = 1;
   int batch = 64;

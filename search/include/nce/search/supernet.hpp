@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "nce/search/expected_cost.hpp"
 #include "nce/train/layers.hpp"
 #include "nce/train/quantizers.hpp"
 #include "nce/train/random.hpp"
@@ -76,8 +77,8 @@ class Supernet {
   std::vector<Growth> expand(const std::string& layer, int extra, train::Rng& rng);
 
   const workloads::Workload& workload() const { return workload_; }
-  // The workload at the argmax widths (derivation), 1x1 projections where widths differ.
-  workloads::Workload derive() const;
+  // The workload at the argmax widths (derivation), residual blocks joined as `join` says.
+  workloads::Workload derive(JoinMode join) const;
 
  private:
   struct Node;
@@ -97,10 +98,12 @@ class Supernet {
   double tau_ = 1.0;
 };
 
-// Workload with the given output widths per searchable layer; every residual add whose inputs
-// differ gets its fixed-width shortcut conv (projection, or the stem) resized to the main
-// branch, as bind_widths ties them, or else a new 1x1 projection (W8A8 like the others, docs/NCE.md
-// section 1) on the identity side, so the result analyzes.
-workloads::Workload derive_workload(const workloads::Workload& base, const std::map<std::string, int>& widths);
+// Workload with the given output widths per searchable layer (docs/NCE.md section 6). Residual
+// adds whose inputs may differ become prefix joins (JoinMode::prefix: the network the supernet
+// trained), or, for a projection join, get their fixed-width shortcut conv (a projection, or the
+// stem) resized to the main branch, as bind_widths ties them, or else a new 1x1 projection at the
+// join's precision on the identity side.
+workloads::Workload derive_workload(const workloads::Workload& base, const std::map<std::string, int>& widths,
+                                    JoinMode join = JoinMode::prefix);
 
 }  // namespace nce::search

@@ -20,9 +20,11 @@ SearchResult run_supernet_search(const workloads::Workload& workload, const trai
 // The initial candidate widths of every searchable layer.
 std::map<std::string, std::vector<int>> initial_candidates(const workloads::Workload& workload, double space_multiplier);
 
-// Expected cost of the supernet's candidates under `metric`, from cached cost tables.
+// Expected cost of the supernet's candidates under `metric` for the derivation's join, from
+// cached cost tables (projections of a projection join included).
 ExpectedCost expected_cost(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
-                           const CostSource& source, cost_models::CostMetric metric, WidthBinding* binding = nullptr);
+                           const CostSource& source, cost_models::CostMetric metric, JoinMode join = JoinMode::prefix,
+                           WidthBinding* binding = nullptr);
 
 // TAS's hardware loss (docs/NCE.md section 3) and its gradient factor d loss / d F.
 struct HardwareLoss {

@@ -10,11 +10,18 @@ namespace nce::workloads {
 
 enum class LayerType { conv, fc, pool, add };
 enum class PoolType { max, avg, global_avg };
+// How an add joins its two inputs. equal: identical shapes (a plain residual add). prefix: equal
+// height and width, any channel counts; the narrower input is added into the first channels of
+// the wider and the result has the wider width (the join a channel-search supernet trains,
+// docs/NCE.md section 6). No MACs either way: adds run in the post-processing unit.
+enum class Join { equal, prefix };
 
 std::string_view to_string(LayerType type);
 std::string_view to_string(PoolType type);
+std::string_view to_string(Join join);
 LayerType layer_type_from_string(std::string_view text);  // throws InputError
 PoolType pool_type_from_string(std::string_view text);    // throws InputError
+Join join_from_string(std::string_view text);             // throws InputError
 
 // Operand widths of a layer. Activations are unsigned codes, weights two's complement.
 struct Precision {
@@ -49,6 +56,7 @@ struct Layer {
   int padding = 0;  // symmetric zero padding
   int groups = 1;   // conv
   PoolType pool = PoolType::max;
+  Join join = Join::equal;  // add
 
   Precision precision;
   bool batch_norm = false;  // BN follows (its affine weights count as parameters)
