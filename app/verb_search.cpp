@@ -11,6 +11,7 @@
 
 #include "accelerator_options.hpp"
 #include "cli.hpp"
+#include "recipe_options.hpp"
 #include "nce/cost_models/analytical_model.hpp"
 #include "nce/cost_models/cost_model.hpp"
 #include "nce/reports/charts.hpp"
@@ -159,6 +160,8 @@ int run_search(const std::vector<std::string>& args) {
   int train_limit = -1;
   int test_limit = -1;
   AcceleratorOptions accelerator;
+  RecipeOptions recipe;
+  std::string join;
   search::SearchConfig config;
   po::options_description options;
   options.add_options()("model", po::value(&model)->required(), "zoo model name or workload file")(
@@ -189,7 +192,12 @@ int run_search(const std::vector<std::string>& args) {
       "cost-cache", po::value(&cache_dir), "cost-table cache directory (default: RUN/cost-cache)")(
       "threads", po::value(&threads), "threads (default: all cores)")(
       "out", po::value(&out)->required(), "run directory")(
-      "resume", po::bool_switch(&config.resume), "continue from RUN/checkpoint.bin");
+      "resume", po::bool_switch(&config.resume), "continue from RUN/checkpoint.bin")(
+      "join", po::value(&join)->default_value("prefix"),
+      "how the derived network joins residual blocks of unequal widths: prefix (as the supernet trained them: the "
+      "narrower added into the first channels), projection-w8a8 or projection-w2a2 (TAS: a 1x1 projection on the "
+      "identity path, priced by the hardware loss)");
+  recipe.add_to(options);
   po::variables_map values;
   if (!parse("usage: nce search --model NAME|FILE [--dataset fashion-mnist] [--bits 2] [--hw-loss latency] "
              "[--config FILE] [--method nce] [--target 1.0] --warmup-epochs A --search-epochs B [--threshold 0.3] "
@@ -198,6 +206,8 @@ int run_search(const std::vector<std::string>& args) {
     return kExitOk;
   }
   const search::SearchMethod& method = search::SearchMethodRegistry::get(config.method, "search method");
+  config.join = search::join_mode_from_string(join);
+  config.recipe = recipe.resolve();
   if (!(config.low_bits == 32 || (config.low_bits >= 2 && config.low_bits <= 16))) {
     throw UsageError(fmt::format("--bits must be 2..16 or 32, got {}", config.low_bits));
   }

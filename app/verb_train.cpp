@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "recipe_options.hpp"
 #include "nce/train/network.hpp"
 #include "nce/train/trainer.hpp"
 #include "nce/core/input_error.hpp"
@@ -33,6 +34,7 @@ int run_train(const std::vector<std::string>& args) {
   int test_limit = -1;
   bool no_augment = false;
   train::TrainConfig config;
+  RecipeOptions recipe;
   po::options_description options;
   options.add_options()("model", po::value(&model)->required(), "zoo model name or workload file")(
       "dataset", po::value(&dataset)->default_value("fashion-mnist"), "fashion-mnist or cifar10")(
@@ -51,6 +53,7 @@ int run_train(const std::vector<std::string>& args) {
       "threads", po::value(&threads), "threads (default: all cores)")(
       "out", po::value(&out)->required(), "run directory: metrics.jsonl, checkpoint.bin, summary.json")(
       "resume", po::bool_switch(&config.resume), "continue from RUN/checkpoint.bin");
+  recipe.add_to(options);
   po::variables_map values;
   if (!parse("usage: nce train --model NAME|FILE [--dataset fashion-mnist|cifar10] [--bits B] --epochs N --out RUN/ "
              "[--resume]",
@@ -62,6 +65,7 @@ int run_train(const std::vector<std::string>& args) {
   }
   if (config.epochs < 1) throw UsageError("--epochs must be at least 1");
   if (config.batch < 2) throw UsageError("--batch must be at least 2");
+  const train::QuantRecipe quant_recipe = recipe.resolve();
   if (threads > 0) omp_set_num_threads(threads);
 
   workloads::Workload workload = resolve_model(model, dataset);
@@ -90,7 +94,7 @@ int run_train(const std::vector<std::string>& args) {
   config.progress = &std::cerr;
   config.description = quantize ? (values.count("bits") ? fmt::format("W{}A{} body", bits, bits) : "workload precisions")
                                 : "W32A32";
-  train::Network network(workload, config.seed, quantize);
+  train::Network network(workload, config.seed, quantize, quant_recipe);
   std::cerr << fmt::format("training {} ({}) on {}: {} train / {} test images, {} epochs, batch {}, {} threads\n",
                            workload.name, config.description, dataset, data.train.size(), data.test.size(),
                            config.epochs, config.batch, omp_get_max_threads());

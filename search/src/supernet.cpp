@@ -92,21 +92,22 @@ namespace {
 
 bool low_precision(const workloads::Layer& layer) { return layer.searchable || layer.precision.weight_bits == 2; }
 
-std::unique_ptr<train::Conv2d> make_conv(const workloads::Layer& layer, int in_channels, int out_channels, int bits) {
+std::unique_ptr<train::Conv2d> make_conv(const workloads::Layer& layer, int in_channels, int out_channels, int bits,
+                                         train::QuantRecipe::WeightScale scale) {
   train::ConvShape shape;
   shape.in_channels = in_channels;
   shape.out_channels = out_channels;
   shape.kernel = layer.type == workloads::LayerType::fc ? 1 : layer.kernel_h;
   shape.stride = layer.type == workloads::LayerType::fc ? 1 : layer.stride;
   shape.padding = layer.type == workloads::LayerType::fc ? 0 : layer.padding;
-  return std::make_unique<train::Conv2d>(layer.name, shape, bits, layer.bias);
+  return std::make_unique<train::Conv2d>(layer.name, shape, bits, layer.bias, scale);
 }
 
 }  // namespace
 
 Supernet::Supernet(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates,
-                   std::uint64_t seed, int low_bits)
-    : workload_(workload) {
+                   std::uint64_t seed, int low_bits, train::QuantRecipe recipe)
+    : workload_(workload), recipe_(recipe) {
   const std::vector<workloads::LayerInfo> infos = analyze(workload_);
   for (const auto& [name, list] : candidates) {
     const workloads::Layer& layer = workload_.layer(name);
@@ -137,9 +138,11 @@ Supernet::Supernet(const workloads::Workload& workload, const std::map<std::stri
       int bits = layer.precision.weight_bits;
       int act = layer.precision.act_bits;
       if (low_bits > 0 && low_precision(layer)) bits = act = low_bits;
-      n.conv = make_conv(layer, max_width(n.inputs[0]), n.widths.back(), bits);
+      n.conv = make_conv(layer, max_width(n.inputs[0]), n.widths.back(), bits, recipe_.weight_scale);
       n.conv->init(rng);
-      if (n.inputs[0] >= 0) n.pact = std::make_unique<train::PactQuantizer>(layer.name + ".pact", act);
+      if (n.inputs[0] >= 0) {
+        n.pact = std::make_unique<train::PactQuantizer>(layer.name + ".pact", act, recipe_.alpha_gradient);
+      }
       if (layer.batch_norm) {
         for (int w : n.widths) n.bns.push_back(std::make_unique<train::BatchNorm2d>(fmt::format("{}.bn.w{}", layer.name, w), w));
       }
@@ -251,6 +254,13 @@ void Supernet::after_step() {
   for (auto& n : nodes_) {
     if (n->pact) n->pact->clamp_alpha();
   }
+}
+
+void Supernet::calibrate(const train::Tensor& images) {
+  for (auto& n : nodes_) {
+    if (n->pact) n->pact->calibrate_on_next_forward();
+  }
+  forward(images, true, SampleMode::argmax, tau_, nullptr);
 }
 
 const train::Tensor& Supernet::forward(const train::Tensor& input, bool training, SampleMode mode, double tau, train::Rng* rng) {
@@ -479,7 +489,7 @@ void Supernet::backward_weighted(Node& n) {
 void Supernet::grow_input(Node& n, int in_channels, train::Rng& rng, std::vector<Growth>& growth) {
   (void)rng;
   const train::ConvShape old = n.conv->shape();
-  auto grown = make_conv(n.layer, in_channels, old.out_channels, n.conv->weight_bits());
+  auto grown = make_conv(n.layer, in_channels, old.out_channels, n.conv->weight_bits(), n.conv->weight_scale());
   const int kk = old.kernel * old.kernel;
   // New input channels start with zero weights (ours): the layer computes what it computed,
   // and the gradient trains the new columns once the producer's new filters are sampled.
@@ -504,7 +514,7 @@ std::vector<Supernet::Growth> Supernet::expand(const std::string& layer, int ext
   n.theta.grad.push_back(0.0f);
   if (!n.bns.empty()) n.bns.push_back(std::make_unique<train::BatchNorm2d>(fmt::format("{}.bn.w{}", layer, width), width));
   const train::ConvShape old = n.conv->shape();
-  auto grown = make_conv(n.layer, old.in_channels, width, n.conv->weight_bits());
+  auto grown = make_conv(n.layer, old.in_channels, width, n.conv->weight_bits(), n.conv->weight_scale());
   grown->init(rng);  // He-normal for the new filters, like the others (docs/NCE.md section 4)
   const std::size_t kept = std::size_t(old.out_channels) * old.in_channels * old.kernel * old.kernel;
   std::copy_n(n.conv->weight.value.data(), kept, grown->weight.value.data());

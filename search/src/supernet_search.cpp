@@ -394,7 +394,7 @@ SearchResult SupernetSearch::run() {
   std::optional<core::CheckpointReader> checkpoint;
   const std::map<std::string, std::vector<int>> candidates = resume_candidates(checkpoint);
   const int start_epoch = checkpoint ? int(checkpoint->integer("epoch")) : 0;
-  net_ = std::make_unique<Supernet>(workload_, candidates, config_.seed, config_.low_bits);
+  net_ = std::make_unique<Supernet>(workload_, candidates, config_.seed, config_.low_bits, config_.recipe);
   sgd_ = std::make_unique<train::Sgd>(net_->weight_parameters(), config_.momentum, config_.weight_decay);
   adam_ = std::make_unique<train::Adam>(net_->arch_parameters(), 0.9, 0.999, 1e-8, config_.arch_weight_decay);
   std::string log;
@@ -417,6 +417,15 @@ SearchResult SupernetSearch::run() {
   const int steps_per_epoch = std::max<int>(1, int(split.weight.size()) / config_.batch);
   const int total_epochs = config_.warmup_epochs + config_.search_epochs;
   const std::int64_t total_steps = std::int64_t(total_epochs) * steps_per_epoch;
+  if (!checkpoint && config_.recipe.alpha_init == train::QuantRecipe::AlphaInit::calibrated) {
+    // The first D_weight batch of epoch 0 (docs/NCE.md section 1, "Quantization recipe").
+    const auto order = train::shuffled_order(int(split.weight.size()), train::derive_seed(config_.seed, kWeightOrder, 0));
+    std::vector<std::int32_t> ids(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i) ids[i] = split.weight[std::size_t(order[i])];
+    train::make_batch(data_.train, ids, 0, std::min<int>(config_.batch, int(ids.size())), norm_, augmentation_, nullptr,
+                      images_, labels_);
+    net_->calibrate(images_);
+  }
 
   for (int epoch = start_epoch; epoch < total_epochs; ++epoch) {
     if (config_.stop_after_epoch >= 0 && epoch >= config_.stop_after_epoch) return result_;

@@ -225,12 +225,13 @@ void col2im(float* col, int first, int count, const ChunkGeometry& g, Tensor& di
 
 // ---------------------------------------------------------------- Conv2d
 
-Conv2d::Conv2d(std::string name, ConvShape shape, int weight_bits, bool has_bias)
+Conv2d::Conv2d(std::string name, ConvShape shape, int weight_bits, bool has_bias, QuantRecipe::WeightScale weight_scale)
     : weight(name + ".weight", std::size_t(shape.out_channels) * shape.in_channels * shape.kernel * shape.kernel),
       bias(name + ".bias", has_bias ? std::size_t(shape.out_channels) : 0),
       name_(std::move(name)),
       shape_(shape),
       weight_bits_(weight_bits),
+      weight_scale_(weight_scale),
       active_in_(shape.in_channels),
       active_out_(shape.out_channels) {
   if (shape.in_channels <= 0 || shape.out_channels <= 0 || shape.kernel <= 0 || shape.stride <= 0 ||
@@ -265,7 +266,7 @@ void Conv2d::pack_weights() {
     const float* src = weight.value.data() + std::size_t(m) * shape_.in_channels * k2;
     std::copy(src, src + patch, packed_.data() + m * patch);
   }
-  quantize_weights(packed_.data(), count, weight_bits_, packed_.data(), pass_.data(), &quantization_);
+  quantize_weights(packed_.data(), count, weight_bits_, packed_.data(), pass_.data(), &quantization_, weight_scale_);
 }
 
 void Conv2d::forward(const Tensor& in, Tensor& out) {

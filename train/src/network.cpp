@@ -35,7 +35,8 @@ void add_into(Tensor& dst, const Tensor& src) {
 
 }  // namespace
 
-Network::Network(const workloads::Workload& workload, std::uint64_t seed, bool quantize) : workload_(workload) {
+Network::Network(const workloads::Workload& workload, std::uint64_t seed, bool quantize, QuantRecipe recipe)
+    : workload_(workload), recipe_(recipe) {
   const std::vector<workloads::LayerInfo> infos = analyze(workload_);
   std::unordered_map<std::string, int> index;
   Rng rng(seed);
@@ -57,7 +58,7 @@ Network::Network(const workloads::Workload& workload, std::uint64_t seed, bool q
       if (layer.groups != 1) throw std::invalid_argument("layer " + layer.name + ": grouped convs are not supported");
       const bool reads_image = node.inputs[0] < 0;
       if (quantized(precision.act_bits) && !reads_image) {
-        node.pact = std::make_unique<PactQuantizer>(layer.name + ".alpha", precision.act_bits);
+        node.pact = std::make_unique<PactQuantizer>(layer.name + ".alpha", precision.act_bits, recipe.alpha_gradient);
       }
       ConvShape shape;
       if (layer.type == workloads::LayerType::fc) {
@@ -66,7 +67,7 @@ Network::Network(const workloads::Workload& workload, std::uint64_t seed, bool q
         shape = ConvShape{info.in.channels, layer.out_channels, layer.kernel_h, layer.stride, layer.padding};
         if (layer.kernel_h != layer.kernel_w) throw std::invalid_argument("layer " + layer.name + ": non-square kernel");
       }
-      node.conv = std::make_unique<Conv2d>(layer.name, shape, precision.weight_bits, layer.bias);
+      node.conv = std::make_unique<Conv2d>(layer.name, shape, precision.weight_bits, layer.bias, recipe.weight_scale);
       node.conv->init(rng);
       if (layer.batch_norm) node.bn = std::make_unique<BatchNorm2d>(layer.name + ".bn", layer.out_channels);
     } else if (layer.type == workloads::LayerType::pool) {
@@ -102,6 +103,13 @@ void Network::forward_weighted(Node& node, bool training) {
     relu_forward(*node.result, node.out);
     node.result = &node.out;
   }
+}
+
+void Network::calibrate(const Tensor& images) {
+  for (Node& node : nodes_) {
+    if (node.pact) node.pact->calibrate_on_next_forward();
+  }
+  forward(images, true);
 }
 
 const Tensor& Network::forward(const Tensor& input, bool training) {

@@ -128,6 +128,14 @@ TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig
 
   // Batches of at least 2 (BN); a last partial batch of 1 is dropped.
   const int train_size = data.train.size();
+  if (!config.resume && network.recipe().alpha_init == QuantRecipe::AlphaInit::calibrated) {
+    // The first batch of epoch 0, without augmentation (its random draws stay the epoch's).
+    Tensor images;
+    std::vector<std::int32_t> labels;
+    const std::vector<std::int32_t> order = shuffled_order(train_size, derive_seed(config.seed, kShuffleStream, 0));
+    make_batch(data.train, order, 0, std::min(config.batch, train_size), norm, Augmentation{}, nullptr, images, labels);
+    network.calibrate(images);
+  }
   const int steps_per_epoch = train_size / config.batch + (train_size % config.batch >= 2 ? 1 : 0);
   const std::int64_t total_steps = std::int64_t(steps_per_epoch) * config.epochs;
   TrainResult result;
@@ -196,6 +204,7 @@ TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig
   const nlohmann::json summary = {{"model", network.workload().name},
                                   {"dataset", config.dataset},
                                   {"description", config.description},
+                                  {"quant_recipe", to_string(network.recipe())},
                                   {"epochs", config.epochs},
                                   {"batch", config.batch},
                                   {"lr", config.lr},

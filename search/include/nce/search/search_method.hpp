@@ -25,6 +25,7 @@
 #include "nce/cost_models/cost_table.hpp"
 #include "nce/search/expected_cost.hpp"
 #include "nce/train/datasets.hpp"
+#include "nce/train/quantizers.hpp"
 #include "nce/workloads/workload.hpp"
 
 namespace nce::search {
@@ -42,6 +43,7 @@ struct SearchConfig {
   double space_multiplier = 1.0;  // initial candidates: TAS ratios of this times the base width
   double wrpn_multiplier = 1.5;   // wrpn: every searchable width times this
   JoinMode join = JoinMode::prefix;  // how the derived network joins residual blocks of unequal widths
+  train::QuantRecipe recipe;         // the supernet's quantizers (train/include/nce/train/quantizers.hpp)
   int warmup_epochs = 1;
   int search_epochs = 1;
   int batch = 64;

@@ -42,7 +42,7 @@ class Supernet {
   // `low_bits` > 0 sets the weight and activation bits of the low-precision (searchable or
   // 2-bit) layers; 32 trains them in float.
   Supernet(const workloads::Workload& workload, const std::map<std::string, std::vector<int>>& candidates, std::uint64_t seed,
-           int low_bits = 0);
+           int low_bits = 0, train::QuantRecipe recipe = {});
   ~Supernet();
   Supernet(const Supernet&) = delete;
   Supernet& operator=(const Supernet&) = delete;
@@ -51,6 +51,9 @@ class Supernet {
   void backward(const train::Tensor& dlogits);  // weights' and theta's gradients (theta only in gumbel mode)
   void zero_grad();
   void after_step();  // keeps PACT alphas > 0
+  // train::QuantRecipe::AlphaInit::calibrated: one argmax-mode training forward of `images` in
+  // which every PACT first fits its alpha to its input.
+  void calibrate(const train::Tensor& images);
 
   std::vector<train::Parameter*> weight_parameters();
   std::vector<train::Parameter*> arch_parameters();  // theta, one per searchable layer, in layer order
@@ -92,6 +95,7 @@ class Supernet {
   void accumulate(int index, const train::Tensor& grad);
 
   workloads::Workload workload_;
+  train::QuantRecipe recipe_;
   std::vector<std::unique_ptr<Node>> nodes_;
   const train::Tensor* input_ = nullptr;
   bool gumbel_ = false;

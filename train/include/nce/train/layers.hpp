@@ -28,7 +28,8 @@ struct ConvShape {
 // M = 16..64 columns are too few for two threads (measured: Eigen splits such narrow products badly on two threads).
 class Conv2d {
  public:
-  Conv2d(std::string name, ConvShape shape, int weight_bits, bool bias);
+  Conv2d(std::string name, ConvShape shape, int weight_bits, bool bias,
+         QuantRecipe::WeightScale weight_scale = QuantRecipe::WeightScale::mean);
   void init(Rng& rng);  // He-normal weights (He et al. 2015, fan-in), zero bias
   // Channels in use, each <= the allocated count; the first `in` input and `out` output
   // channels (a supernet slices widths this way, docs/NCE.md section 2).
@@ -37,6 +38,7 @@ class Conv2d {
   int active_out() const { return active_out_; }
   const ConvShape& shape() const { return shape_; }
   int weight_bits() const { return weight_bits_; }
+  QuantRecipe::WeightScale weight_scale() const { return weight_scale_; }
 
   void forward(const Tensor& in, Tensor& out);
   // Accumulates weight/bias gradients; writes the input gradient when din is not null.
@@ -56,6 +58,7 @@ class Conv2d {
   std::string name_;
   ConvShape shape_;
   int weight_bits_;
+  QuantRecipe::WeightScale weight_scale_;
   int active_in_;
   int active_out_;
   std::vector<float> packed_;  // quantized active weights

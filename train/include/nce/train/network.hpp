@@ -25,7 +25,7 @@ class Network {
   // Validates the workload (analyze) and initialises weights from `seed`. With `quantize`
   // false every layer runs in float (W32A32, the full-precision baseline: workload files cap
   // precisions at 16 bits, so "32 = off" is a property of the run, not of the workload).
-  Network(const workloads::Workload& workload, std::uint64_t seed, bool quantize = true);
+  Network(const workloads::Workload& workload, std::uint64_t seed, bool quantize = true, QuantRecipe recipe = {});
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;
 
@@ -34,6 +34,10 @@ class Network {
   void backward(const Tensor& dlogits);  // accumulates parameter gradients
   void zero_grad();
   void after_step();  // keeps every PACT alpha > 0
+  // QuantRecipe::AlphaInit::calibrated: one training-mode forward of `images` in which every
+  // PACT first fits its alpha to its input (layer by layer, so each sees calibrated producers).
+  void calibrate(const Tensor& images);
+  const QuantRecipe& recipe() const { return recipe_; }
 
   std::vector<Parameter*> parameters();
   std::vector<Buffer> buffers();  // BN running statistics
@@ -73,6 +77,7 @@ class Network {
   void backward_weighted(Node& node);
 
   workloads::Workload workload_;
+  QuantRecipe recipe_;
   std::vector<Node> nodes_;
   const Tensor* input_ = nullptr;
 };

@@ -3,6 +3,8 @@
 // weights, both with straight-through gradients. bits >= 32 means "not quantized".
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "nce/train/tensor.hpp"
@@ -11,6 +13,28 @@ namespace nce::train {
 
 constexpr int kFullPrecisionBits = 32;
 inline bool quantized(int bits) { return bits < kFullPrecisionBits; }
+
+// How the quantizers start and learn (docs/NCE.md section 1, "Quantization recipe"). The
+// defaults are the recipe measured best in bench/RESULTS.md ("W2A2 baseline: quantizer recipes").
+struct QuantRecipe {
+  // fixed: alpha starts at kInitialAlpha (8). calibrated: alpha starts at the clip that minimises
+  // the quantization error of the layer's inputs on the first training batch.
+  enum class AlphaInit { fixed, calibrated };
+  // clipped: PACT's dq/dalpha = 1 where x > alpha, else 0. full: the straight-through derivative
+  // of q = (alpha/L) round(x L/alpha) also inside the range, dq/dalpha = (q - x)/alpha.
+  enum class AlphaGradient { clipped, full };
+  // mean: s = 2 mean|w| / 2^(b-1) for b <= 4. mse: each step, the s (among 0.5..2 x that mean
+  // scale, in steps of 1/16) that minimises |w - w_q|^2; the codes stay {-2,-1,0,1} at 2 bits.
+  enum class WeightScale { mean, mse };
+  AlphaInit alpha_init = AlphaInit::fixed;
+  AlphaGradient alpha_gradient = AlphaGradient::clipped;
+  WeightScale weight_scale = WeightScale::mean;
+  bool operator==(const QuantRecipe&) const = default;
+};
+std::string to_string(const QuantRecipe& recipe);  // "alpha-init=fixed alpha-grad=clipped weight-scale=mean"
+QuantRecipe::AlphaInit alpha_init_from_string(std::string_view text);          // fixed, calibrated
+QuantRecipe::AlphaGradient alpha_gradient_from_string(std::string_view text);  // clipped, full
+QuantRecipe::WeightScale weight_scale_from_string(std::string_view text);      // mean, mse
 
 // PACT (Choi et al. 2018): y = clamp(x, 0, alpha), q = round(y (2^b-1)/alpha) alpha/(2^b-1).
 // dq/dx = 1 on [0, alpha], else 0; dq/dalpha = 1 where x > alpha (the paper's simplification).
@@ -23,8 +47,11 @@ class PactQuantizer {
   static constexpr float kAlphaDecay = 1e-3f;
   static constexpr float kMinAlpha = 1e-3f;  // keeps alpha > 0 after an optimizer step
 
-  PactQuantizer(std::string name, int bits);
+  PactQuantizer(std::string name, int bits, QuantRecipe::AlphaGradient gradient = QuantRecipe::AlphaGradient::clipped);
   void forward(const Tensor& in, Tensor& out);
+  // The next forward first sets alpha to the clip that minimises the squared quantization error
+  // of its input (QuantRecipe::AlphaInit::calibrated).
+  void calibrate_on_next_forward() { calibrate_ = true; }
   // Gradient w.r.t. the input (written to din) and accumulated into alpha's gradient.
   void backward(const Tensor& in, const Tensor& dout, Tensor& din);
   int bits() const { return bits_; }
@@ -35,8 +62,14 @@ class PactQuantizer {
 
  private:
   int bits_;
+  QuantRecipe::AlphaGradient gradient_;
+  bool calibrate_ = false;
   Parameter alpha_;
 };
+
+// The clip alpha in (0, max x] minimising sum (q(x; alpha) - max(x, 0))^2 over a strided sample
+// of `values`, among 64 evenly spaced candidates.
+float mse_clip(const float* values, std::size_t count, int bits);
 
 // Weight quantizer: codes c = clamp(round(w/s), -2^(b-1), 2^(b-1)-1), w_q = s c, so 2 bits give
 // the PE's codes {-2,-1,0,1}. Scale choice (ours, docs/NCE.md allows it): for b <= 4,
@@ -50,10 +83,12 @@ struct WeightQuantization {
   std::int32_t code_min = 0;
   std::int32_t code_max = 0;
 };
-WeightQuantization weight_quantization(const float* weights, std::size_t count, int bits);
+WeightQuantization weight_quantization(const float* weights, std::size_t count, int bits,
+                                       QuantRecipe::WeightScale mode = QuantRecipe::WeightScale::mean);
 // Writes w_q (or a copy when bits >= 32); `pass` (optional) receives the STE mask.
 void quantize_weights(const float* weights, std::size_t count, int bits, float* out, float* pass = nullptr,
-                      WeightQuantization* used = nullptr);
+                      WeightQuantization* used = nullptr,
+                      QuantRecipe::WeightScale mode = QuantRecipe::WeightScale::mean);
 std::int32_t weight_code(float weight, const WeightQuantization& q);
 
 }  // namespace nce::train
