@@ -12,12 +12,11 @@
 #include "accelerator_options.hpp"
 #include "cli.hpp"
 #include "recipe_options.hpp"
-#include "nce/cost_models/analytical_model.hpp"
 #include "nce/cost_models/cost_model.hpp"
-#include "nce/reports/charts.hpp"
-#include "nce/reports/html_page.hpp"
+#include "nce/reports/search_report.hpp"
 #include "nce/reports/simulation_report.hpp"
 #include "nce/search/search_method.hpp"
+#include "nce/search/supernet_search.hpp"
 #include "nce/sim/simulator.hpp"
 #include "nce/core/atomic_file.hpp"
 #include "nce/core/input_error.hpp"
@@ -32,119 +31,6 @@ namespace fs = std::filesystem;
 workloads::Workload resolve_search_model(const std::string& model, const std::string& dataset) {
   if (dataset == "fashion-mnist" && workloads::zoo::contains(model + "-fmnist")) return workloads::zoo::make(model + "-fmnist");
   return workloads::load_workload(model);
-}
-
-std::string metric_label(cost_models::CostMetric metric) {
-  switch (metric) {
-    case cost_models::CostMetric::macs: return "MACs";
-    case cost_models::CostMetric::params: return "parameters";
-    case cost_models::CostMetric::cycles: return "cycles";
-    case cost_models::CostMetric::energy: return "energy (pJ)";
-  }
-  return "cost";
-}
-
-void write_report(const fs::path& out, const workloads::Workload& plain, const search::SearchResult& result,
-                  const search::SearchConfig& config, const reports::SimulationReport& sim, const std::string& method) {
-  reports::HtmlPage page(fmt::format("nce search: {} ({})", plain.name, method));
-  page.add_heading(fmt::format("{} search of {} with a {} loss", method, plain.name, metric_label(config.metric)), 1);
-  const auto plain_infos = analyze(plain);
-  const auto derived_infos = analyze(result.derived);
-  const auto pt = totals(plain_infos);
-  const auto dt = totals(derived_infos);
-  const search::SearchEpoch* last = result.epochs.empty() ? nullptr : &result.epochs.back();
-  page.add_paragraph(fmt::format(
-      "target r = {} of F_max = {:.6g} {}, lambda {}, threshold {}, max multiplier {}, {} warm-up + {} search epochs, "
-      "batch {}, seed {}. Final test accuracy of the supernet's argmax architecture: {:.4f}.",
-      config.target, result.max_cost, metric_label(config.metric), config.lambda,
-      config.method == "nce" ? fmt::format("{}", config.threshold) : std::string("none"), config.max_multiplier,
-      config.warmup_epochs, config.search_epochs, config.batch, config.seed, last ? last->test_accuracy : 0.0));
-
-  reports::Table summary{{"network", "MACs", "params", "cycles (simulated)", "utilization", "energy (uJ)"}, {}, {}};
-  summary.numeric = {false, true, true, true, true, true};
-  summary.rows.push_back({"plain " + plain.name, std::to_string(pt.macs), std::to_string(pt.params), "-", "-", "-"});
-  const cost_models::LayerStats& t = sim.stats.total;
-  summary.rows.push_back({"derived " + result.derived.name, std::to_string(dt.macs), std::to_string(dt.params),
-                          std::to_string(t.cycles), fmt::format("{:.3f}", t.utilization(sim.config.pes())),
-                          fmt::format("{:.3f}", t.energy.total() / 1e6)});
-  page.add_table(summary);
-
-  reports::BarChart channels;
-  channels.title = "Output channels per searchable layer: plain vs derived";
-  channels.y_label = "channels";
-  reports::Series before{"plain", {}};
-  reports::Series after{"derived", {}};
-  for (const std::string& name : result.layers) {
-    channels.categories.push_back(name);
-    before.values.push_back(plain.layer(name).out_channels);
-    after.values.push_back(result.derived.layer(name).out_channels);
-  }
-  channels.series = {before, after};
-  page.add_svg(reports::render_svg(channels), "channels before (plain) and after (derived) the search");
-
-  if (!result.epochs.empty()) {
-    reports::Heatmap heat;
-    heat.title = "Candidate probabilities softmax(theta) per epoch";
-    for (const auto& e : result.epochs) heat.column_labels.push_back(std::to_string(e.epoch));
-    for (const std::string& name : result.layers) {
-      const std::vector<int>& widths = last->widths.at(name);
-      for (std::size_t j = 0; j < widths.size(); ++j) {
-        heat.row_labels.push_back(fmt::format("{} c={}", name, widths[j]));
-        std::vector<double> row;
-        for (const auto& e : result.epochs) {
-          const auto& p = e.probabilities.at(name);
-          row.push_back(j < p.size() ? p[j] : 0.0);
-        }
-        heat.values.push_back(row);
-      }
-    }
-    page.add_svg(reports::render_svg(heat), "rows: layer and candidate width; columns: epochs (0 before a candidate exists)");
-
-    reports::LineChart cost;
-    cost.title = fmt::format("Expected and current {} per epoch", metric_label(config.metric));
-    cost.x_label = "epoch";
-    cost.y_label = metric_label(config.metric);
-    reports::Series expected{"expected", {}};
-    reports::Series current{"argmax", {}};
-    reports::Series target{"target", {}};
-    for (const auto& e : result.epochs) {
-      cost.x.push_back(e.epoch);
-      expected.values.push_back(e.expected_cost);
-      current.values.push_back(e.current_cost);
-      target.values.push_back(config.target * result.max_cost);
-    }
-    cost.series = {expected, current, target};
-    page.add_svg(reports::render_svg(cost));
-  }
-
-  reports::BarChart cycles;
-  cycles.title = fmt::format("Derived network: cycles per layer on the {}x{} array", sim.config.rows, sim.config.cols);
-  cycles.y_label = "cycles";
-  reports::BarChart util;
-  util.title = "Derived network: utilization per layer";
-  util.y_label = "utilization";
-  util.y_max = 1.0;
-  reports::Series cyc{"cycles", {}};
-  reports::Series use{"utilization", {}};
-  reports::Table layers{{"layer", "out channels", "cycles", "utilization"}, {}, {false, true, true, true}};
-  for (std::size_t i = 0; i < sim.stats.layers.size(); ++i) {
-    const cost_models::LayerStats& s = sim.stats.layers[i];
-    if (!s.on_array) continue;
-    cycles.categories.push_back(s.layer);
-    util.categories.push_back(s.layer);
-    cyc.values.push_back(double(s.cycles));
-    use.values.push_back(s.utilization(sim.config.pes()));
-    layers.rows.push_back({s.layer, std::to_string(result.derived.layers[i].out_channels), std::to_string(s.cycles),
-                           fmt::format("{:.3f}", s.utilization(sim.config.pes()))});
-  }
-  cycles.series = {cyc};
-  util.series = {use};
-  page.add_svg(reports::render_svg(cycles));
-  page.add_svg(reports::render_svg(util));
-  page.add_table(layers);
-  page.add_paragraph("Full simulation report of the derived network: derived-sim/report.html. Per-epoch data: "
-                     "search.jsonl. Derived workload: derived.yaml (nce simulate --workload, nce train --model).");
-  core::write_file_atomically(out / "report.html", page.render());
 }
 
 }  // namespace
@@ -205,24 +91,42 @@ int run_search(const std::vector<std::string>& args) {
              options, {}, args, values)) {
     return kExitOk;
   }
+  // Every flag is checked here, before the dataset is read or anything trained.
   const search::SearchMethod& method = search::SearchMethodRegistry::get(config.method, "search method");
   config.join = search::join_mode_from_string(join);
   config.recipe = recipe.resolve();
+  config.metric = cost_models::cost_metric_from_string(hw_loss);
   if (!(config.low_bits == 32 || (config.low_bits >= 2 && config.low_bits <= 16))) {
     throw UsageError(fmt::format("--bits must be 2..16 or 32, got {}", config.low_bits));
   }
-  if (config.target <= 0) throw UsageError("--target must be positive");
-  if (config.max_multiplier < 1.0) throw UsageError("--max-multiplier must be at least 1");
-  if (config.space_multiplier <= 0) throw UsageError("--space-multiplier must be positive");
-  if (config.wrpn_multiplier <= 0) throw UsageError("--wrpn-multiplier must be positive");
+  auto require = [](bool ok, const std::string& message) {
+    if (!ok) throw UsageError(message);
+  };
+  require(config.target > 0, fmt::format("--target must be positive, got {}", config.target));
+  require(config.threshold > 0 && config.threshold < 1,
+          fmt::format("--threshold must lie in (0, 1) (a softmax probability), got {}", config.threshold));
+  require(config.max_multiplier >= 1.0, fmt::format("--max-multiplier must be at least 1, got {}", config.max_multiplier));
+  require(config.space_multiplier > 0, fmt::format("--space-multiplier must be positive, got {}", config.space_multiplier));
+  require(config.wrpn_multiplier > 0, fmt::format("--wrpn-multiplier must be positive, got {}", config.wrpn_multiplier));
+  require(config.warmup_epochs >= 0, fmt::format("--warmup-epochs must be >= 0, got {}", config.warmup_epochs));
+  require(config.search_epochs >= 0, fmt::format("--search-epochs must be >= 0, got {}", config.search_epochs));
+  require(config.batch >= 2, fmt::format("--batch must be at least 2 (batch norm needs a batch), got {}", config.batch));
+  require(config.lr > 0, fmt::format("--lr must be positive, got {}", config.lr));
+  require(config.arch_lr > 0, fmt::format("--arch-lr must be positive, got {}", config.arch_lr));
+  require(config.lambda >= 0, fmt::format("--lambda must be >= 0, got {}", config.lambda));
+  require(!values.count("train-limit") || train_limit >= 2, fmt::format("--train-limit must be at least 2, got {}", train_limit));
+  require(!values.count("test-limit") || test_limit >= 1, fmt::format("--test-limit must be at least 1, got {}", test_limit));
+  require(!values.count("threads") || threads >= 1, fmt::format("--threads must be at least 1, got {}", threads));
   if (threads > 0) omp_set_num_threads(threads);
-  config.metric = cost_models::cost_metric_from_string(hw_loss);
   config.dataset = dataset;
   config.out = out;
   config.progress = &std::cerr;
 
   const workloads::Workload workload = resolve_search_model(model, dataset);
+  const cost_models::AcceleratorConfig accelerator_config = accelerator.resolve();
+  core::prepare_output_directory(out);
   train::DatasetSplits data = train::load_dataset(dataset, data_dir);
+  train::check_model_fits(workload, data.train, dataset);
   if (train_limit > 0) data.train.truncate(train_limit);
   if (test_limit > 0) data.test.truncate(test_limit);
 
@@ -231,31 +135,45 @@ int run_search(const std::vector<std::string>& args) {
   const std::unique_ptr<cost_models::CostModel> cost_model =
       cost_models::make_cost_model(array_metric ? "analytical" : "shape");
   source.model = cost_model.get();
-  source.config = accelerator.resolve();
+  source.config = accelerator_config;
   source.cache_dir = cache_dir.empty() ? fs::path(out) / "cost-cache" : fs::path(cache_dir);
 
   const auto started = std::chrono::steady_clock::now();
   const search::SearchResult result = method.run(workload, data, source, config);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  reports::SimulationReport sim;
-  sim.config = source.config;
-  sim.source = accelerator.source();
-  for (const workloads::Layer& layer : result.derived.layers) {
-    sim.precisions.push_back(layer.has_weights() ? fmt::format("W{}A{}", layer.precision.weight_bits,
-                                                               layer.precision.act_bits)
-                                                 : "-");
+  // The derived network and the plain one, simulated in SystemC on the same array.
+  auto simulate = [&](const workloads::Workload& network, const fs::path& dir) {
+    reports::SimulationReport sim;
+    sim.config = source.config;
+    sim.source = accelerator.source();
+    for (const workloads::Layer& layer : network.layers) {
+      sim.precisions.push_back(layer.has_weights() ? fmt::format("W{}A{}", layer.precision.weight_bits,
+                                                                 layer.precision.act_bits)
+                                                   : "-");
+    }
+    sim.stats = sim::simulate_workload(network, source.config, sim::SimulationOptions{}, {});
+    reports::write_simulation_report(dir, sim);
+    return sim.stats;
+  };
+  reports::SearchReport report;
+  report.plain = workload;
+  report.result = result;
+  report.config = config;
+  report.method = std::string(method.label());
+  report.accelerator = source.config;
+  report.seconds = seconds;
+  report.derived_stats = simulate(result.derived, fs::path(out) / "derived-sim");
+  report.plain_stats = simulate(workload, fs::path(out) / "plain-sim");
+  std::map<std::string, int> plain_widths, derived_widths;
+  for (const std::string& name : result.layers) {
+    plain_widths[name] = workload.layer(name).out_channels;
+    derived_widths[name] = result.derived.layer(name).out_channels;
   }
-  sim.stats = sim::simulate_workload(result.derived, source.config, sim::SimulationOptions{}, {});
-  reports::write_simulation_report(fs::path(out) / "derived-sim", sim);
-  write_report(out, workload, result, config, sim, std::string(method.label()));
-
-  const auto pt = totals(analyze(workload));
-  const auto dt = totals(analyze(result.derived));
-  std::cout << fmt::format("searched {} in {:.1f} s: derived MACs {} (plain {}), params {} (plain {}), "
-                           "{} cycles on {}x{} (utilization {:.3f})\n",
-                           workload.name, seconds, dt.macs, pt.macs, dt.params, pt.params, sim.stats.total.cycles,
-                           source.config.rows, source.config.cols, sim.stats.total.utilization(source.config.pes()));
+  report.plain_cost = search::predicted_cost(workload, plain_widths, source, config.metric, config.join);
+  report.predicted_cost = search::predicted_cost(workload, derived_widths, source, config.metric, config.join);
+  reports::write_search_report(out, report);
+  std::cout << reports::search_summary_text(report);
   std::cout << fmt::format("derived network: {}/derived.yaml; report: {}/report.html; log: {}/search.jsonl\n", out,
                            out, out);
   return kExitOk;

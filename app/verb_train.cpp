@@ -76,15 +76,7 @@ int run_train(const std::vector<std::string>& args) {
     }
   }
   train::DatasetSplits data = train::load_dataset(dataset, data_dir);
-  const workloads::TensorShape input = workload.input;
-  if (input.channels != data.train.channels || input.height != data.train.height || input.width != data.train.width) {
-    throw core::InputError(fmt::format("model {} takes {}x{}x{} inputs but {} images are {}x{}x{}", workload.name,
-                                 input.channels, input.height, input.width, dataset, data.train.channels,
-                                 data.train.height, data.train.width));
-  }
-  if (workload.layers.empty() || workload.layers.back().out_channels != data.train.classes) {
-    throw core::InputError(fmt::format("model {}: the last layer must output {} classes", workload.name, data.train.classes));
-  }
+  train::check_model_fits(workload, data.train, dataset);
   data.train.truncate(train_limit);
   data.test.truncate(test_limit);
 

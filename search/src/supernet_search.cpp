@@ -43,6 +43,13 @@ ExpectedCost expected_cost(const workloads::Workload& workload, const std::map<s
   return cost;
 }
 
+double predicted_cost(const workloads::Workload& workload, const std::map<std::string, int>& widths,
+                      const CostSource& source, cost_models::CostMetric metric, JoinMode join) {
+  std::map<std::string, std::vector<int>> single;
+  for (const auto& [name, width] : widths) single[name] = {width};
+  return expected_cost(workload, single, source, metric, join).cost_of(std::vector<int>(single.size(), 0));
+}
+
 HardwareLoss tas_hardware_loss(double expected, double current, double target, double tolerance) {
   // TAS: push the cost down while the current architecture is over the target, let it grow
   // while it is more than the tolerance under, else no pressure.
@@ -398,6 +405,20 @@ SearchResult SupernetSearch::run() {
   sgd_ = std::make_unique<train::Sgd>(net_->weight_parameters(), config_.momentum, config_.weight_decay);
   adam_ = std::make_unique<train::Adam>(net_->arch_parameters(), 0.9, 0.999, 1e-8, config_.arch_weight_decay);
   std::string log;
+  const fs::path initial_path = config_.out / "initial.json";
+  if (!checkpoint) {
+    for (const std::string& name : result_.layers) {
+      result_.initial_probabilities[name] = core::softmax(net_->theta(name).value);
+    }
+    core::write_file_atomically(initial_path, json(result_.initial_probabilities).dump() + "\n");
+  } else if (fs::exists(initial_path)) {
+    std::ifstream in(initial_path);
+    const json parsed = json::parse(in, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+      throw core::InputError(fmt::format("{}: not the initial probabilities of a search", initial_path.string()));
+    }
+    result_.initial_probabilities = parsed.get<std::map<std::string, std::vector<double>>>();
+  }
   if (checkpoint) {
     restore(*checkpoint);
     // Keep the log lines of the epochs the checkpoint holds.

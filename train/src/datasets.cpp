@@ -212,4 +212,17 @@ void make_batch(const Dataset& data, const std::vector<std::int32_t>& order, std
   }
 }
 
+void check_model_fits(const workloads::Workload& workload, const Dataset& data, const std::string& dataset_name) {
+  const workloads::TensorShape& input = workload.input;
+  if (input.channels != data.channels || input.height != data.height || input.width != data.width) {
+    throw core::InputError(fmt::format("model {} takes {}x{}x{} inputs but {} images are {}x{}x{}", workload.name,
+                                       input.channels, input.height, input.width, dataset_name, data.channels,
+                                       data.height, data.width));
+  }
+  if (workload.layers.empty() || workload.layers.back().out_channels != data.classes) {
+    throw core::InputError(
+        fmt::format("model {}: the last layer must output {} classes ({})", workload.name, data.classes, dataset_name));
+  }
+}
+
 }  // namespace nce::train

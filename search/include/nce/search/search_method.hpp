@@ -90,6 +90,8 @@ struct SearchResult {
   double max_cost = 0;     // F_max: the plain network's cost
   workloads::Workload derived;        // argmax widths
   std::vector<std::string> layers;  // searchable layers
+  // softmax(theta) per searchable layer before the first architecture step (RUN/initial.json).
+  std::map<std::string, std::vector<double>> initial_probabilities;
 };
 
 class SearchMethod {

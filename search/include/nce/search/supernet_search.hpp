@@ -26,6 +26,11 @@ ExpectedCost expected_cost(const workloads::Workload& workload, const std::map<s
                            const CostSource& source, cost_models::CostMetric metric, JoinMode join = JoinMode::prefix,
                            WidthBinding* binding = nullptr);
 
+// The search's prediction of the cost of the network with these searchable widths: the same
+// cost tables and join as expected_cost, one candidate per layer.
+double predicted_cost(const workloads::Workload& workload, const std::map<std::string, int>& widths,
+                      const CostSource& source, cost_models::CostMetric metric, JoinMode join);
+
 // TAS's hardware loss (docs/NCE.md section 3) and its gradient factor d loss / d F.
 struct HardwareLoss {
   double value = 0;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "nce/workloads/workload.hpp"
+
 #include "nce/train/random.hpp"
 #include "nce/train/tensor.hpp"
 
@@ -35,6 +37,10 @@ struct DatasetSplits {
 // "cifar10" (directory holding data_batch_{1..5}.bin and test_batch.bin). Empty dir = default.
 DatasetSplits load_dataset(const std::string& name, const std::filesystem::path& dir);
 std::filesystem::path default_dataset_dir(const std::string& name);
+
+// A model can train on a dataset when its input shape is the images' and its last layer outputs
+// one score per class; InputError naming both otherwise.
+void check_model_fits(const workloads::Workload& workload, const Dataset& data, const std::string& dataset_name);
 
 // Per-channel normalisation x' = (x/255 - mean) / std.
 struct Normalization {
