@@ -48,6 +48,7 @@ int run_search(const std::vector<std::string>& args) {
   AcceleratorOptions accelerator;
   RecipeOptions recipe;
   std::string join;
+  std::string candidates;
   search::SearchConfig config;
   po::options_description options;
   options.add_options()("model", po::value(&model)->required(), "zoo model name or workload file")(
@@ -79,6 +80,9 @@ int run_search(const std::vector<std::string>& args) {
       "threads", po::value(&threads), "threads (default: all cores)")(
       "out", po::value(&out)->required(), "run directory")(
       "resume", po::bool_switch(&config.resume), "continue from RUN/checkpoint.bin")(
+      "candidates", po::value(&candidates)->default_value("tas"),
+      "candidate widths: tas (ratios 0.3..1 of each width, expansion by base/8) or array (the widths where the "
+      "array's cycles step: the widest width of every cycle plateau, expansion to the next one)")(
       "join", po::value(&join)->default_value("prefix"),
       "how the derived network joins residual blocks of unequal widths: prefix (as the supernet trained them: the "
       "narrower added into the first channels), projection-w8a8 or projection-w2a2 (TAS: a 1x1 projection on the "
@@ -94,6 +98,7 @@ int run_search(const std::vector<std::string>& args) {
   // Every flag is checked here, before the dataset is read or anything trained.
   const search::SearchMethod& method = search::SearchMethodRegistry::get(config.method, "search method");
   config.join = search::join_mode_from_string(join);
+  config.candidates = search::candidates_from_string(candidates);
   config.recipe = recipe.resolve();
   config.metric = cost_models::cost_metric_from_string(hw_loss);
   if (!(config.low_bits == 32 || (config.low_bits >= 2 && config.low_bits <= 16))) {

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <numbers>
 #include <memory>
+#include <numeric>
 #include <optional>
+#include <set>
 
 #include "nce/train/optimizers.hpp"
 #include "nce/train/trainer.hpp"
@@ -60,16 +62,112 @@ HardwareLoss tas_hardware_loss(double expected, double current, double target, d
 
 int expansion_step(int base_width) { return std::max(1, base_width / 8); }
 
-std::vector<std::string> layers_to_expand(Supernet& net, const workloads::Workload& base, double threshold,
-                                          double max_multiplier) {
-  std::vector<std::string> out;
+std::vector<std::pair<std::string, int>> layers_to_expand(Supernet& net, const CandidatePlan& plan, double threshold) {
+  std::vector<std::pair<std::string, int>> out;
   for (const std::string& name : net.searchable()) {
     const double widest = core::softmax(net.theta(name).value).back();
-    const int base_width = base.layer(name).out_channels;
-    const int next = net.widths(name).back() + expansion_step(base_width);
-    if (widest >= threshold && next <= int(std::floor(max_multiplier * base_width + 1e-9))) out.push_back(name);
+    if (widest < threshold) continue;
+    const auto found = plan.growth.find(name);
+    if (found == plan.growth.end()) continue;
+    const int current = net.widths(name).back();
+    const auto next = std::upper_bound(found->second.begin(), found->second.end(), current);
+    if (next != found->second.end()) out.emplace_back(name, *next);
   }
   return out;
+}
+
+std::string_view to_string(SearchConfig::Candidates candidates) {
+  return candidates == SearchConfig::Candidates::array ? "array" : "tas";
+}
+
+SearchConfig::Candidates candidates_from_string(std::string_view text) {
+  if (text == "tas") return SearchConfig::Candidates::tas;
+  if (text == "array") return SearchConfig::Candidates::array;
+  throw core::InputError(fmt::format("--candidates must be tas or array, got '{}'", text));
+}
+
+std::vector<int> array_widths(const workloads::Workload& workload, const std::string& layer, int limit,
+                              const CostSource& source) {
+  const std::vector<workloads::LayerInfo> infos = analyze(workload);
+  std::size_t at = workload.layers.size();
+  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+    if (workload.layers[i].name == layer) at = i;
+  }
+  if (at == workload.layers.size()) throw core::InputError(fmt::format("array candidates: no layer '{}'", layer));
+  std::vector<int> widths(std::size_t(std::max(limit, 1)));
+  std::iota(widths.begin(), widths.end(), 1);
+  // The layer itself, then every conv/fc that reads its output through pools and adds.
+  std::vector<cost_models::LayerTableSpec> specs = {
+      cost_models::layer_table_spec(workload, infos, at, {infos[at].in.channels}, widths)};
+  std::vector<std::string> frontier = {layer};
+  std::set<std::size_t> seen;
+  while (!frontier.empty()) {
+    const std::string producer = frontier.back();
+    frontier.pop_back();
+    for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+      const workloads::Layer& consumer = workload.layers[i];
+      if (std::find(consumer.inputs.begin(), consumer.inputs.end(), producer) == consumer.inputs.end()) continue;
+      if (!seen.insert(i).second) continue;
+      if (consumer.has_weights()) {
+        specs.push_back(cost_models::layer_table_spec(workload, infos, i, widths, {infos[i].out.channels}));
+      } else {
+        frontier.push_back(consumer.name);
+      }
+    }
+  }
+  const cost_models::CostTable table =
+      cost_models::build_cost_table(workload.name, std::move(specs), *source.model, source.config, source.cache_dir);
+  std::vector<double> cost(widths.size(), 0.0);
+  for (std::size_t w = 0; w < widths.size(); ++w) {
+    cost[w] += double(table.layers[0].at(0, w).cycles);
+    for (std::size_t t = 1; t < table.layers.size(); ++t) cost[w] += double(table.layers[t].at(w, 0).cycles);
+  }
+  std::vector<int> ends;
+  for (std::size_t w = 0; w < widths.size(); ++w) {
+    if (w + 1 == widths.size() || cost[w + 1] > cost[w]) ends.push_back(widths[w]);
+  }
+  return ends;
+}
+
+CandidatePlan plan_candidates(const workloads::Workload& workload, const SearchConfig& config, const CostSource& source) {
+  CandidatePlan plan;
+  for (const workloads::Layer& layer : workload.layers) {
+    if (!layer.searchable) continue;
+    const int base = layer.out_channels;
+    const int spaced = std::max(1, int(std::lround(base * config.space_multiplier)));
+    const int limit = int(std::floor(config.max_multiplier * base + 1e-9));
+    std::vector<int>& initial = plan.initial[layer.name];
+    std::vector<int>& growth = plan.growth[layer.name];
+    if (config.candidates == SearchConfig::Candidates::tas) {
+      initial = tas_candidates(spaced);
+      for (int w = initial.back() + expansion_step(base); w <= limit; w += expansion_step(base)) growth.push_back(w);
+      continue;
+    }
+    // The array's cycles are what the latency loss sees; price them with the analytical model
+    // whatever the search metric is.
+    static const std::unique_ptr<cost_models::CostModel> analytical = cost_models::make_cost_model("analytical");
+    CostSource cycles = source;
+    cycles.model = analytical.get();
+    const std::vector<int> ends = array_widths(workload, layer.name, std::max(limit, spaced), cycles);
+    const int low = std::max(1, int(std::lround(0.3 * spaced)));
+    std::vector<int> in_range;
+    for (int w : ends) {
+      if (w >= low && w <= spaced) in_range.push_back(w);
+    }
+    if (in_range.empty() || in_range.back() != spaced) in_range.push_back(spaced);  // the base width is a candidate
+    constexpr std::size_t kMost = 8;  // as many as TAS's ratios
+    if (in_range.size() > kMost) {
+      std::vector<int> spread;
+      for (std::size_t k = 0; k < kMost; ++k) spread.push_back(in_range[k * (in_range.size() - 1) / (kMost - 1)]);
+      spread.erase(std::unique(spread.begin(), spread.end()), spread.end());
+      in_range = spread;
+    }
+    initial = in_range;
+    for (int w : ends) {
+      if (w > initial.back() && w <= limit) growth.push_back(w);
+    }
+  }
+  return plan;
 }
 
 namespace {
@@ -163,6 +261,7 @@ class SupernetSearch {
 
  private:
   std::map<std::string, std::vector<int>> resume_candidates(std::optional<core::CheckpointReader>& checkpoint);
+  CandidatePlan plan_;
   void restore(const core::CheckpointReader& checkpoint);
   double tau(int epoch) const;
   void weight_step(const std::vector<std::int32_t>& ids, int step, bool warmup, double lr, SearchEpoch& record);
@@ -219,7 +318,7 @@ std::vector<int> argmax_by_decision(Supernet& net, const WidthBinding& binding) 
 
 std::map<std::string, std::vector<int>> SupernetSearch::resume_candidates(
     std::optional<core::CheckpointReader>& checkpoint) {
-  std::map<std::string, std::vector<int>> candidates = initial_candidates(workload_, config_.space_multiplier);
+  std::map<std::string, std::vector<int>> candidates = plan_.initial;
   if (!config_.resume || !fs::exists(checkpoint_path_)) return candidates;
   checkpoint.emplace(checkpoint_path_, "search", kCheckpointVersion);
   const auto check = [&](const char* what, std::int64_t now) {
@@ -328,10 +427,10 @@ void SupernetSearch::arch_step(const std::vector<std::int32_t>& ids, int step, S
 }
 
 void SupernetSearch::expand_layers(SearchEpoch& record, train::Rng& growth_rng) {
-  const std::vector<std::string> grow = layers_to_expand(*net_, workload_, config_.threshold, config_.max_multiplier);
-  for (const std::string& name : grow) {
+  const std::vector<std::pair<std::string, int>> grow = layers_to_expand(*net_, plan_, config_.threshold);
+  for (const auto& [name, width] : grow) {
     const NamedState state = sgd_state(*net_, *sgd_);
-    const auto growth = net_->expand(name, expansion_step(workload_.layer(name).out_channels), growth_rng);
+    const auto growth = net_->expand(name, width - net_->widths(name).back(), growth_rng);
     *sgd_ = train::Sgd(net_->weight_parameters(), config_.momentum, config_.weight_decay);
     restore_sgd(*net_, *sgd_, state, growth);
     auto arch = net_->arch_parameters();
@@ -398,6 +497,7 @@ SearchResult SupernetSearch::run() {
   target_ = config_.target * result_.max_cost;
   tolerance_ = config_.tolerance * result_.max_cost;
 
+  plan_ = plan_candidates(workload_, config_, source_);
   std::optional<core::CheckpointReader> checkpoint;
   const std::map<std::string, std::vector<int>> candidates = resume_candidates(checkpoint);
   const int start_epoch = checkpoint ? int(checkpoint->integer("epoch")) : 0;

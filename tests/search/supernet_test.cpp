@@ -96,12 +96,17 @@ TEST(Supernet, ExpansionGrowsExactlyTheLayersOverTheThreshold) {
   net.theta("stage1.block0.conv_a").value.back() = 2.0f;
   net.theta("stage3.block0.conv_b").value.back() = 2.0f;
   net.theta("stage2.block0.conv_a").value.back() = 0.9f;
-  const auto grow = layers_to_expand(net, w, 0.3, 2.0);
-  EXPECT_EQ(grow, (std::vector<std::string>{"stage1.block0.conv_a", "stage3.block0.conv_b"}));
+  SearchConfig config;
+  config.max_multiplier = 2.0;
+  const CandidatePlan plan = plan_candidates(w, config, latency_source());
+  EXPECT_EQ(plan.initial, candidates);
+  EXPECT_EQ(plan.growth.at("stage1.block0.conv_a"), (std::vector<int>{18, 20, 22, 24, 26, 28, 30, 32}));
+  const auto grow = layers_to_expand(net, plan, 0.3);
+  EXPECT_EQ(grow, (std::vector<std::pair<std::string, int>>{{"stage1.block0.conv_a", 18}, {"stage3.block0.conv_b", 72}}));
 
   const std::vector<float> before = net.theta("stage1.block0.conv_a").value;
   train::Rng rng(5);
-  for (const std::string& name : grow) net.expand(name, expansion_step(w.layer(name).out_channels), rng);
+  for (const auto& [name, width] : grow) net.expand(name, width - net.widths(name).back(), rng);
   EXPECT_EQ(net.widths("stage1.block0.conv_a").back(), 18);  // 16 + 16/8
   EXPECT_EQ(net.widths("stage3.block0.conv_b").back(), 72);  // 64 + 64/8
   EXPECT_EQ(net.widths("stage2.block0.conv_a").back(), 32);
@@ -116,8 +121,48 @@ TEST(Supernet, ExpansionGrowsExactlyTheLayersOverTheThreshold) {
   const train::Tensor& logits = net.forward(input, true, SampleMode::argmax, 1.0, nullptr);
   EXPECT_EQ(logits.c, 10);
   for (float v : logits.data) EXPECT_TRUE(std::isfinite(v));
-  // At 2x no further growth is allowed.
-  EXPECT_TRUE(layers_to_expand(net, w, 0.3, 1.0).empty());
+  // At max_multiplier 1 no growth is allowed.
+  config.max_multiplier = 1.0;
+  EXPECT_TRUE(layers_to_expand(net, plan_candidates(w, config, latency_source()), 0.3).empty());
+}
+
+TEST(Supernet, ArrayCandidatesSitAtTheEndsOfCyclePlateaus) {
+  // ResNet20 (Fashion-MNIST) on the default 16x16 weight-stationary array: a candidate is the
+  // widest width at its cycle count, so no cycle is paid for channels the search leaves out.
+  const workloads::Workload w = workloads::zoo::make("resnet20-fmnist");
+  const CostSource source = latency_source();
+  SearchConfig config;
+  config.candidates = SearchConfig::Candidates::array;
+  const CandidatePlan plan = plan_candidates(w, config, source);
+  const auto model = cost_models::make_cost_model("analytical");
+  const auto infos = analyze(w);
+  for (const std::string layer : {"stage1.block0.conv_a", "stage3.block1.conv_a"}) {
+    const std::vector<int>& initial = plan.initial.at(layer);
+    const int base = w.layer(layer).out_channels;
+    ASSERT_LE(initial.size(), 8u) << layer;
+    EXPECT_EQ(initial.back(), base) << layer;
+    EXPECT_GT(plan.growth.at(layer).front(), base) << layer;
+    EXPECT_LE(plan.growth.at(layer).back(), 2 * base) << layer;
+    // Independently: conv_a's cycles plus those of its one consumer, conv_b, each on its own.
+    const std::string consumer = layer.substr(0, layer.size() - 1) + "b";
+    auto alone = [&](const std::string& name, int in_channels, int out_channels) {
+      std::size_t i = 0;
+      while (w.layers[i].name != name) ++i;
+      workloads::Layer l = w.layers[i];
+      l.inputs.clear();
+      l.out_channels = out_channels;
+      workloads::Workload single{name, {in_channels, infos[i].in.height, infos[i].in.width}, {l}};
+      return double(model->evaluate(single.layers[0], analyze(single)[0], source.config).cycles);
+    };
+    auto cycles = [&](int width) {
+      return alone(layer, base, width) + alone(consumer, width, w.layer(consumer).out_channels);
+    };
+    for (std::size_t k = 0; k + 1 < initial.size(); ++k) {
+      EXPECT_GT(cycles(initial[k] + 1), cycles(initial[k])) << layer << " at " << initial[k];
+    }
+  }
+  // The widths differ from TAS's ratios: for 16 channels TAS offers 5, 6, 8, 10, 11, 13, 14, 16.
+  EXPECT_NE(plan.initial.at("stage1.block0.conv_a"), tas_candidates(16));
 }
 
 TEST(Supernet, LargeLambdaWithHalfTargetLowersExpectedLatency) {

@@ -41,6 +41,10 @@ struct SearchConfig {
   double threshold = 0.3;   // T, CIFAR value
   double max_multiplier = 2.0;    // candidates grow up to this times the base width (paper: 2x)
   double space_multiplier = 1.0;  // initial candidates: TAS ratios of this times the base width
+  // Candidate widths: TAS's ratios (and expansion by base/8), or the widths where the array's
+  // cycles step (docs/NCE.md section 2, "Array-aware candidates").
+  enum class Candidates { tas, array };
+  Candidates candidates = Candidates::tas;
   double wrpn_multiplier = 1.5;   // wrpn: every searchable width times this
   JoinMode join = JoinMode::prefix;  // how the derived network joins residual blocks of unequal widths
   train::QuantRecipe recipe;         // the supernet's quantizers (train/include/nce/train/quantizers.hpp)

@@ -17,8 +17,26 @@ namespace nce::search {
 SearchResult run_supernet_search(const workloads::Workload& workload, const train::DatasetSplits& data,
                                  const CostSource& source, const SearchConfig& config, bool expand);
 
-// The initial candidate widths of every searchable layer.
+// The initial candidate widths of every searchable layer (TAS's ratios).
 std::map<std::string, std::vector<int>> initial_candidates(const workloads::Workload& workload, double space_multiplier);
+
+std::string_view to_string(SearchConfig::Candidates candidates);
+SearchConfig::Candidates candidates_from_string(std::string_view text);  // tas, array
+
+// The widths each searchable layer starts with and those expansion may append, in order.
+struct CandidatePlan {
+  std::map<std::string, std::vector<int>> initial;  // ascending
+  std::map<std::string, std::vector<int>> growth;   // ascending, each above initial.back(), up to max_multiplier x base
+};
+// TAS: initial_candidates, growth by expansion_step up to max_multiplier x base. Array: the
+// largest width of every plateau of the layer's cycles on `source` (its own at its base input,
+// plus its consumers' at their base outputs) -- at most 8 of them from [0.3, 1] x the spaced
+// base width, evenly spread and the base included, and every later plateau end as growth.
+CandidatePlan plan_candidates(const workloads::Workload& workload, const SearchConfig& config, const CostSource& source);
+
+// The plateau ends of one layer's cycles for widths 1..limit (array_widths in plan_candidates).
+std::vector<int> array_widths(const workloads::Workload& workload, const std::string& layer, int limit,
+                              const CostSource& source);
 
 // Expected cost of the supernet's candidates under `metric` for the derivation's join, from
 // cached cost tables (projections of a projection join included).
@@ -39,9 +57,8 @@ struct HardwareLoss {
 HardwareLoss tas_hardware_loss(double expected, double current, double target, double tolerance);
 
 // Layers whose widest candidate's softmax probability reaches `threshold` and that may still
-// grow (docs/NCE.md section 4), given base widths and the maximum multiplier.
-std::vector<std::string> layers_to_expand(Supernet& net, const workloads::Workload& base, double threshold,
-                                          double max_multiplier);
+// grow (docs/NCE.md section 4), with the width each grows to: the plan's next growth width.
+std::vector<std::pair<std::string, int>> layers_to_expand(Supernet& net, const CandidatePlan& plan, double threshold);
 int expansion_step(int base_width);  // base / 8 (ours), at least 1
 
 }  // namespace nce::search
