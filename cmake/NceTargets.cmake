@@ -69,19 +69,45 @@ if(NCE_VERILATED_CXX MATCHES "NOTFOUND$")
   endif()
 endif()
 
+# Every Verilator flag of the project, in one place: nce_verilated_library passes them to every
+# model it verilates, and the lint tests (tests/rtl/CMakeLists.txt) run `verilator --lint-only
+# ${NCE_VERILATOR_FLAGS}`, so the models and the lint see the same RTL rules.
+set(NCE_VERILATOR_FLAGS
+    # Every lint warning; warnings are fatal, so lint is part of the build.
+    -Wall
+    # Assertions on. The RTL's parameter checks are elaboration-only, so the models stay as fast.
+    --assert
+    # An elaboration-time $error (mac_array.sv, "Parameter legality") fails even with -Wno-fatal.
+    -Werror-USERERROR
+    # The same for an elaboration-time $fatal.
+    -Werror-USERFATAL)
+# The C++ optimisation flags verilate() compiles the generated code with (nce_verilated_library
+# adds -march=native under NCE_NATIVE). Tracing is verilate()'s TRACE / TRACE_FST option, which
+# adds --trace / --trace-fst; --x-assign and --x-initial keep Verilator's defaults, as the RTL
+# resets every register and never assigns X.
+# Per-cycle model code: Verilator's default -Os measured ~4.6x slower on a 16x16 array.
+set(NCE_VERILATED_OPT_FAST -O3)
+# Per-cycle code of traced variants: writing the waveform dominates, so compile faster.
+set(NCE_VERILATED_OPT_FAST_TRACED -O1)
+# Once-per-run code (constructors, initial blocks): compile time over speed.
+set(NCE_VERILATED_OPT_SLOW -O1)
+# Verilator's runtime, shared by every model of a target.
+set(NCE_VERILATED_OPT_GLOBAL -O3)
+
 # nce_verilated_library(<target> TOP <module> SOURCES <sv files> [SYSTEMC] [TRACE|TRACE_FST]
 #                       [PREFIX <class>] [OPT <flags>] [ARGS ...])
 # TRACE gives a VCD-tracing model, TRACE_FST an FST-tracing one, neither a model without tracing
 # code (Verilator allows one format per model, and a traced model pays for activity tracking on
 # every eval even while no trace is open). PREFIX names the model class (default V<module>);
 # variants of one module linked into one program need distinct prefixes. OPT replaces the
-# optimisation flags of the model's per-cycle code (default -O3; traced variants that only
-# serve waveform dumps can take -O1 and compile faster). Calling it again with an existing
+# optimisation flags of the model's per-cycle code (default NCE_VERILATED_OPT_FAST; traced
+# variants that only serve waveform dumps take NCE_VERILATED_OPT_FAST_TRACED). Verilator runs
+# with NCE_VERILATOR_FLAGS, then ARGS (-G parameter overrides). Calling it again with an existing
 # <target> adds another model to that library, sharing one compile of Verilator's runtime; the
 # models of one target must agree on SYSTEMC but may mix trace formats (the runtime then carries
 # both writers).
-# Verilates RTL into its own static library, compiled with -O3 (Verilator's default -Os is far
-# slower), by NCE_VERILATED_CXX, without our -Werror, and exposes the model and Verilator's
+# Verilates RTL into its own static library, compiled with the NCE_VERILATED_OPT_* flags above,
+# by NCE_VERILATED_CXX, without our -Werror, and exposes the model and Verilator's
 # headers to consumers as system headers so that our strict warnings do not apply to generated
 # code.
 function(nce_verilated_library target)
@@ -110,14 +136,15 @@ function(nce_verilated_library target)
     set(native -march=native)
   endif()
   # Verilator's runtime (OPT_GLOBAL) is shared by every model of the target, so it always gets
-  # -O3: per-source flags accumulate over the models and the last one would win.
-  set(opt_fast -O3 ${native})
+  # NCE_VERILATED_OPT_GLOBAL: per-source flags accumulate over the models and the last would win.
+  set(opt_fast ${NCE_VERILATED_OPT_FAST} ${native})
   if(ARG_OPT)
     set(opt_fast ${ARG_OPT} ${native})
   endif()
   verilate(${target} ${options} SOURCES ${ARG_SOURCES} TOP_MODULE ${ARG_TOP} PREFIX ${ARG_PREFIX}
-           DIRECTORY ${model_dir} VERILATOR_ARGS -Wall ${ARG_ARGS}
-           OPT_FAST ${opt_fast} OPT_SLOW -O1 OPT_GLOBAL -O3 ${native})
+           DIRECTORY ${model_dir} VERILATOR_ARGS ${NCE_VERILATOR_FLAGS} ${ARG_ARGS}
+           OPT_FAST ${opt_fast} OPT_SLOW ${NCE_VERILATED_OPT_SLOW}
+           OPT_GLOBAL ${NCE_VERILATED_OPT_GLOBAL} ${native})
   set_property(TARGET ${target} APPEND PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${model_dir})
   if(NOT first_model)
     return()

@@ -36,15 +36,16 @@
 //   psum_o[0]                              y00   y01   y02
 //   psum_o[1]                                    y10   y11   y12
 //
-// Overflow: each PE wraps modulo 2^AccWidth (see mac_pe). A column's sum is bounded by
-// Rows * max|w*a| (Rows * 6 at 2 bits), so AccWidth >= ceil(log2(Rows * 6)) + 1 cannot wrap;
-// the default 16 bits covers any Rows up to 5461.
+// Overflow: each PE wraps modulo 2^AccWidth (see mac_pe), so AccWidth must hold every column
+// sum; "Parameter legality" below derives the bound and refuses a narrower AccWidth. At the
+// default 2-bit operands it reads |sum| <= 6 * Rows <= 2^(AccWidth-1): 16 rows need 8 bits,
+// and the default 16 bits cover any Rows up to 5461.
 module mac_array #(
   parameter int Rows        = 16,  // reduction depth K of one pass (PE rows)
   parameter int Cols        = 16,  // output channels M of one pass (PE columns)
-  parameter int ActWidth    = 2,   // activation code width (ARCHITECTURE.md: 2-bit unsigned)
-  parameter int WeightWidth = 2,   // weight code width (ARCHITECTURE.md: 2-bit two's complement)
-  parameter int AccWidth    = 16   // partial-sum width; see "Overflow" above
+  parameter int ActWidth    = 2,   // activation code width (docs/ARCHITECTURE.md: 2-bit unsigned)
+  parameter int WeightWidth = 2,   // weight code width (docs/ARCHITECTURE.md: 2-bit two's complement)
+  parameter int AccWidth    = 16   // partial-sum width; see "Parameter legality" below
 ) (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -54,6 +55,54 @@ module mac_array #(
   input  logic [Rows*ActWidth-1:0]      a_i,
   output logic [Cols*AccWidth-1:0]      psum_o
 );
+  // Parameter legality, checked at elaboration: illegal parameters fail verilation (and Yosys'
+  // read) with the message of the failing check. A column sum is
+  //   s = sum_{r < Rows} w_r * a_r,  w_r in [-2^(WeightWidth-1), 2^(WeightWidth-1) - 1],
+  //                                  a_r in [0, 2^ActWidth - 1],
+  // so -Rows * 2^(WeightWidth-1) * (2^ActWidth - 1) <= s <= Rows * (2^(WeightWidth-1) - 1) *
+  // (2^ActWidth - 1). AccWidth-bit two's complement holds [-2^(AccWidth-1), 2^(AccWidth-1) - 1].
+  // The lower end fits iff Rows * 2^(WeightWidth-1) * (2^ActWidth - 1) <= 2^(AccWidth-1), i.e.
+  //   Rows * (2^ActWidth - 1) <= 2^(AccWidth - WeightWidth),
+  //   AccWidth >= WeightWidth + clog2(Rows * (2^ActWidth - 1))   (= MinAccWidth),
+  // and then so does the upper end, which lies Rows * (2^ActWidth - 1) >= 1 below it in
+  // magnitude; the partial sums higher up the column have fewer terms. The bound is exact: a
+  // column of most negative weights against all-ones activations reaches it. At 2-bit operands
+  // it is 6 * Rows <= 2^(AccWidth-1), the rule of nce::workloads::ref::accumulator_can_wrap
+  // (workloads/src/reference_model.cpp), which nce::rtl::ArrayDriver also applies.
+  //
+  // What Verilator 5.006 does with such checks (tried with --lint-only and --cc):
+  // - $error / $fatal in a generate `if` run at elaboration, --lint-only included: the message
+  //   comes out as warning USERERROR / USERFATAL with file, line and instance, and the run exits
+  //   1 because warnings are fatal. -Wno-fatal (or -Wno-USERERROR) would let it pass, so the
+  //   project's flags (NCE_VERILATOR_FLAGS, cmake/NceTargets.cmake) add -Werror-USERERROR,
+  //   which keeps it an error even then. Every failing check is reported, not just the first.
+  // - `initial assert (...) else $fatal(...)` (lowRISC's ASSERT_INIT) is not evaluated at
+  //   verilation: --lint-only and --cc both succeed, and the model only aborts at time 0 of
+  //   the simulation if built with --assert. Hence the generate form here.
+  // - $error rather than $fatal: Yosys 0.23 (rtl/synth/cell_counts.sh) fails on both but prints
+  //   $fatal's message as "FATAL: ." and $error's (unformatted) text.
+  // The bound uses 64-bit arithmetic, exact for Rows < 2^31 (int) and ActWidth <= 32.
+  localparam int MinAccWidth =
+      WeightWidth + $clog2(64'(Rows) * ((64'd1 << ActWidth) - 64'd1));
+
+  if (Rows < 1) begin : g_rows_illegal
+    $error("mac_array: Rows = %0d is illegal: it must be >= 1", Rows);
+  end
+  if (Cols < 1) begin : g_cols_illegal
+    $error("mac_array: Cols = %0d is illegal: it must be >= 1", Cols);
+  end
+  if (WeightWidth < 2) begin : g_weight_width_illegal
+    $error("mac_array: WeightWidth = %0d is illegal: it must be >= 2", WeightWidth);
+  end
+  if (ActWidth < 1 || ActWidth > 32) begin : g_act_width_illegal
+    $error("mac_array: ActWidth = %0d is illegal: it must lie in [1, 32]", ActWidth);
+  end
+  if (Rows >= 1 && ActWidth >= 1 && ActWidth <= 32 && AccWidth < MinAccWidth)
+  begin : g_acc_width_illegal
+    $error("mac_array: AccWidth = %0d is illegal: it must be >= %0d to hold the sum of Rows = %0d products",
+           AccWidth, MinAccWidth, Rows);
+  end
+
   // Each PE's nets live in its own generate scope and neighbours reach them by hierarchical
   // name. Flat vectors spanning the whole array simulate the same but, once --trace keeps them
   // intact, make Verilator shuffle kilobit temporaries every cycle (measured 2.5x slower at

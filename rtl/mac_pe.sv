@@ -1,6 +1,6 @@
 // Weight-stationary multiply-accumulate processing element of the nce MAC array.
 //
-// Number formats (../shared/design/ARCHITECTURE.md, "The processing element"): activations are
+// Number formats (docs/ARCHITECTURE.md, "Number formats"): activations are
 // unsigned codes a in [0, 2^ActWidth), weights two's-complement codes w in
 // [-2^(WeightWidth-1), 2^(WeightWidth-1)); at the default 2 bits w*a lies in [-6, 3].
 //
@@ -39,6 +39,24 @@ module mac_pe #(
 );
   // A signed WeightWidth-bit times an unsigned ActWidth-bit code fits in their summed width.
   localparam int ProdWidth = WeightWidth + ActWidth;
+  // Narrowest accumulator that holds one product, whose most negative value is
+  // -2^(WeightWidth-1) * (2^ActWidth - 1): mac_array's bound (see there) for one row.
+  localparam int MinAccWidth = WeightWidth + $clog2((64'd1 << ActWidth) - 64'd1);
+
+  // Parameter legality, checked at elaboration; mac_array.sv ("Parameter legality") says how
+  // the tools treat these checks.
+  if (WeightWidth < 2) begin : g_weight_width_illegal
+    // The product below splits a weight into a sign bit and WeightWidth-1 magnitude bits.
+    $error("mac_pe: WeightWidth = %0d is illegal: it must be >= 2", WeightWidth);
+  end
+  if (ActWidth < 1 || ActWidth > 32) begin : g_act_width_illegal
+    // mac_array's limit, where its bound's 64-bit arithmetic is exact.
+    $error("mac_pe: ActWidth = %0d is illegal: it must lie in [1, 32]", ActWidth);
+  end
+  if (ActWidth >= 1 && ActWidth <= 32 && AccWidth < MinAccWidth) begin : g_acc_width_illegal
+    $error("mac_pe: AccWidth = %0d is illegal: it must be >= %0d to hold one product", AccWidth,
+           MinAccWidth);
+  end
 
   logic signed [WeightWidth-1:0] w_shadow_q, w_q, w_eff;
   logic        [ActWidth-1:0]    a_q;
