@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# W2A2 baseline recipes (issue: "a W2A2 baseline worth improving on"): ResNet20 on the full
+# W2A2 baseline quantizer recipes (train::QuantRecipe, docs/NCE.md section 1.6): ResNet20 on the full
 # Fashion-MNIST training set, each quantizer recipe x 3 seeds, trained with one schedule, two runs
 # side by side at one thread each. Resumable: a run whose summary.json exists is kept and skipped.
 # Prints the Markdown table (mean +- std of the test accuracy, final PACT alphas) when all are done.

@@ -29,8 +29,9 @@ std::string change(double derived, double plain) {
 }
 
 std::string grouped(double value) {
-  // 172767 -> "172,767"; non-integers keep six significant digits.
-  if (std::fabs(value - std::round(value)) > 1e-9 || std::fabs(value) >= 1e15) return fmt::format("{:.6g}", value);
+  // 172767 -> "172,767"; values of 100 and more are shown to the unit, smaller ones with six
+  // significant digits.
+  if (std::fabs(value) < 100 || std::fabs(value) >= 1e15) return fmt::format("{:.6g}", value);
   const std::string digits = fmt::format("{}", std::llround(std::fabs(value)));
   std::string out;
   out.reserve(digits.size() + digits.size() / 3 + 1);

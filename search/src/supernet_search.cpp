@@ -261,6 +261,14 @@ class SupernetSearch {
 
  private:
   std::map<std::string, std::vector<int>> resume_candidates(std::optional<core::CheckpointReader>& checkpoint);
+  // What a resumed search must share with the one that wrote the checkpoint, besides seed,
+  // batch and data (checked separately): method, metric, join, candidates, quantizers, target.
+  std::string settings() const {
+    return fmt::format("expand={} metric={} join={} candidates={} {} target={} space={} max={}", expand_,
+                       cost_models::to_string(config_.metric), to_string(config_.join), to_string(config_.candidates),
+                       train::to_string(config_.recipe), config_.target, config_.space_multiplier,
+                       config_.max_multiplier);
+  }
   CandidatePlan plan_;
   void restore(const core::CheckpointReader& checkpoint);
   double tau(int epoch) const;
@@ -319,8 +327,15 @@ std::vector<int> argmax_by_decision(Supernet& net, const WidthBinding& binding) 
 std::map<std::string, std::vector<int>> SupernetSearch::resume_candidates(
     std::optional<core::CheckpointReader>& checkpoint) {
   std::map<std::string, std::vector<int>> candidates = plan_.initial;
-  if (!config_.resume || !fs::exists(checkpoint_path_)) return candidates;
+  if (!config_.resume) return candidates;
+  if (!fs::exists(checkpoint_path_)) {
+    throw core::InputError(fmt::format("{}: no checkpoint to resume from", checkpoint_path_.string()));
+  }
   checkpoint.emplace(checkpoint_path_, "search", kCheckpointVersion);
+  if (checkpoint->text("settings") != settings()) {
+    throw core::InputError(fmt::format("{}: written by a search with other settings ({}); this one has {}",
+                                       checkpoint_path_.string(), checkpoint->text("settings"), settings()));
+  }
   const auto check = [&](const char* what, std::int64_t now) {
     const std::int64_t stored = checkpoint->integer(what);
     if (stored != now) {
@@ -357,6 +372,7 @@ void SupernetSearch::restore(const core::CheckpointReader& checkpoint) {
 void SupernetSearch::save_checkpoint(int epochs_done) const {
   core::CheckpointWriter out("search", kCheckpointVersion);
   out.add_integer("epoch", epochs_done);
+  out.add_text("settings", settings());
   out.add_integer("seed", std::int64_t(config_.seed));
   out.add_integer("batch", config_.batch);
   out.add_integer("train_examples", data_.train.size());

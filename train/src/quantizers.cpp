@@ -43,7 +43,7 @@ PactQuantizer::PactQuantizer(std::string name, int bits, QuantRecipe::AlphaGradi
 float mse_clip(const float* values, std::size_t count, int bits) {
   constexpr std::size_t kSample = 65536;
   constexpr int kCandidates = 64;
-  const std::size_t stride = std::max<std::size_t>(1, count / kSample);
+  const std::size_t stride = std::max<std::size_t>(1, (count + kSample - 1) / kSample);  // at most kSample values
   float top = 0.0f;
   for (std::size_t i = 0; i < count; i += stride) top = std::max(top, values[i]);
   if (!(top > 0.0f)) return PactQuantizer::kInitialAlpha;  // nothing positive to fit

@@ -69,7 +69,7 @@ struct LayerStats {
 };
 
 // Prices the counts of `stats` (cycles, MACs, accesses, bytes) with config.energy.
-// PE energy is built bit by bit (configs/energy/README): per 2-bit MAC one multiplier, an
+// PE energy is built bit by bit (docs/ENERGY.md section 1): per 2-bit MAC one multiplier, an
 // accumulator_bits-wide add and the forwarded register bits of the config's dataflow
 // (Dataflow::forwarded_register_bits); stationary loads write 2 bits per PE register.
 EnergyBreakdown price_energy(const LayerStats& stats, const AcceleratorConfig& config);

@@ -50,7 +50,7 @@ struct SearchConfig {
   train::QuantRecipe recipe;         // the supernet's quantizers (train/include/nce/train/quantizers.hpp)
   int warmup_epochs = 1;
   int search_epochs = 1;
-  int batch = 64;
+  int batch = 128;
   double lr = 0.1;  // weights: SGD momentum 0.9, cosine, wd 4e-4 (docs/NCE.md section 5)
   double momentum = 0.9;
   double weight_decay = 4e-4;
