@@ -122,11 +122,29 @@ BufferConfig read_buffer(const FieldReader& r, const YAML::Node& node, const std
   return b;
 }
 
+AreaTable read_area(const FieldReader& r, const YAML::Node& node, AreaTable a) {
+  r.check_keys(node, "energy.area",
+               {"source", "node_nm", "nand2_um2", "transistors_per_nand2", "flip_flop_um2", "pe_um2", "sram_bit_um2",
+                "sram_array_efficiency"});
+  if (!node) return a;
+  a.source = r.get<std::string>(node["source"], "energy.area.source", a.source);
+  a.node_nm = r.get<double>(node["node_nm"], "energy.area.node_nm", a.node_nm);
+  a.nand2_um2 = r.get<double>(node["nand2_um2"], "energy.area.nand2_um2", a.nand2_um2);
+  a.transistors_per_nand2 =
+      r.get<double>(node["transistors_per_nand2"], "energy.area.transistors_per_nand2", a.transistors_per_nand2);
+  a.flip_flop_um2 = r.get<double>(node["flip_flop_um2"], "energy.area.flip_flop_um2", a.flip_flop_um2);
+  a.pe_um2 = r.get<double>(node["pe_um2"], "energy.area.pe_um2", a.pe_um2);
+  a.sram_bit_um2 = r.get<double>(node["sram_bit_um2"], "energy.area.sram_bit_um2", a.sram_bit_um2);
+  a.sram_array_efficiency =
+      r.get<double>(node["sram_array_efficiency"], "energy.area.sram_array_efficiency", a.sram_array_efficiency);
+  return a;
+}
+
 EnergyTable read_energy(const FieldReader& r, const YAML::Node& node, EnergyTable e) {
   r.check_keys(node, "energy",
                {"name", "source", "multiplier_8x8_pj", "adder_pj_per_bit", "register_pj_per_bit",
                 "sram_reference_pj_per_bit", "sram_reference_kib", "dram_pj_per_byte", "leakage_pj_per_pe_cycle",
-                "leakage_pj_per_kib_cycle"});
+                "leakage_pj_per_kib_cycle", "area"});
   e.name = r.get<std::string>(node["name"], "energy.name", e.name);
   e.source = r.get<std::string>(node["source"], "energy.source", e.source);
   e.multiplier_8x8_pj = r.get<double>(node["multiplier_8x8_pj"], "energy.multiplier_8x8_pj", e.multiplier_8x8_pj);
@@ -140,6 +158,7 @@ EnergyTable read_energy(const FieldReader& r, const YAML::Node& node, EnergyTabl
       r.get<double>(node["leakage_pj_per_pe_cycle"], "energy.leakage_pj_per_pe_cycle", e.leakage_pj_per_pe_cycle);
   e.leakage_pj_per_kib_cycle =
       r.get<double>(node["leakage_pj_per_kib_cycle"], "energy.leakage_pj_per_kib_cycle", e.leakage_pj_per_kib_cycle);
+  e.area = read_area(r, node["area"], e.area);
   return e;
 }
 
@@ -257,6 +276,18 @@ void validate(const AcceleratorConfig& c) {
     if (!(value >= 0)) throw core::InputError(fmt::format("{} must be >= 0, got {}", field, value));
   }
   positive("energy.sram_reference_kib", e.sram_reference_kib);
+  const AreaTable& a = e.area;
+  for (const auto& [field, value] : {std::pair{"energy.area.node_nm", a.node_nm}, {"energy.area.nand2_um2", a.nand2_um2},
+                                     {"energy.area.transistors_per_nand2", a.transistors_per_nand2},
+                                     {"energy.area.flip_flop_um2", a.flip_flop_um2},
+                                     {"energy.area.sram_bit_um2", a.sram_bit_um2}}) {
+    positive(field, value);
+  }
+  if (!(a.pe_um2 >= 0)) throw core::InputError(fmt::format("energy.area.pe_um2 must be >= 0, got {}", a.pe_um2));
+  if (!(a.sram_array_efficiency > 0 && a.sram_array_efficiency <= 1)) {
+    throw core::InputError(
+        fmt::format("energy.area.sram_array_efficiency must lie in (0, 1], got {}", a.sram_array_efficiency));
+  }
 }
 
 std::filesystem::path default_config_dir() {
@@ -364,7 +395,14 @@ std::string accelerator_config_to_yaml(const AcceleratorConfig& c) {
       << YAML::Value << e.sram_reference_pj_per_bit << YAML::Key << "sram_reference_kib" << YAML::Value
       << e.sram_reference_kib << YAML::Key << "dram_pj_per_byte" << YAML::Value << e.dram_pj_per_byte << YAML::Key
       << "leakage_pj_per_pe_cycle" << YAML::Value << e.leakage_pj_per_pe_cycle << YAML::Key
-      << "leakage_pj_per_kib_cycle" << YAML::Value << e.leakage_pj_per_kib_cycle << YAML::EndMap;
+      << "leakage_pj_per_kib_cycle" << YAML::Value << e.leakage_pj_per_kib_cycle;
+  const AreaTable& a = e.area;
+  out << YAML::Key << "area" << YAML::Value << YAML::BeginMap << YAML::Key << "source" << YAML::Value << a.source
+      << YAML::Key << "node_nm" << YAML::Value << a.node_nm << YAML::Key << "nand2_um2" << YAML::Value << a.nand2_um2
+      << YAML::Key << "transistors_per_nand2" << YAML::Value << a.transistors_per_nand2 << YAML::Key
+      << "flip_flop_um2" << YAML::Value << a.flip_flop_um2 << YAML::Key << "pe_um2" << YAML::Value << a.pe_um2
+      << YAML::Key << "sram_bit_um2" << YAML::Value << a.sram_bit_um2 << YAML::Key << "sram_array_efficiency"
+      << YAML::Value << a.sram_array_efficiency << YAML::EndMap << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

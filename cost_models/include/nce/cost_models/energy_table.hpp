@@ -5,6 +5,24 @@
 
 namespace nce::cost_models {
 
+// Area figures of the preset's node, from which cost_models/include/nce/cost_models/area.hpp
+// estimates an accelerator's area (docs/ENERGY.md section 4). The numbers live in the preset
+// YAML (`area:` inside the energy table) with their sources. Defaults mirror horowitz45.yaml.
+struct AreaTable {
+  std::string source =
+      "PE logic: Yosys CMOS transistor estimate of rtl/mac_pe.sv / 4 per NAND2 x NanGate FreePDK45 NAND2_X1 "
+      "0.798 um2, flip-flops x DFFR_X1 5.32 um2 (NanGate 45nm Open Cell Library); SRAM: 6T cell 0.346 um2 "
+      "(Mistry et al., IEDM 2007, Intel 45 nm) / array efficiency 0.6 (assumed)";
+  double node_nm = 45.0;
+  double nand2_um2 = 0.798;             // one gate equivalent (NAND2_X1) at the node
+  double transistors_per_nand2 = 4.0;   // Yosys' CMOS transistor estimate -> gate equivalents
+  double flip_flop_um2 = 5.32;          // one flip-flop with asynchronous reset (DFFR_X1)
+  double pe_um2 = 0.0;                  // > 0: a given area per PE instead of the Yosys-based one
+  double sram_bit_um2 = 0.346;          // one 6T bit cell
+  double sram_array_efficiency = 0.6;   // bit-cell area / macro area (periphery, sense amps, decoders)
+  bool operator==(const AreaTable&) const = default;
+};
+
 // Defaults mirror configs/energy/horowitz45.yaml, where the sources are (a test keeps them equal).
 struct EnergyTable {
   std::string name = "horowitz45";
@@ -17,6 +35,7 @@ struct EnergyTable {
   double dram_pj_per_byte = 162.5;
   double leakage_pj_per_pe_cycle = 0.0005;  // per PE per cycle
   double leakage_pj_per_kib_cycle = 0.001;  // per KiB of SRAM per cycle
+  AreaTable area;                           // not energy, but of the same node and preset
   bool operator==(const EnergyTable&) const = default;
 };
 
