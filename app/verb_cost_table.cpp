@@ -143,7 +143,8 @@ int validate(const cost_models::CostTable& table, const cost_models::CostModel& 
     const auto [layer, info] = cost_models::layer_variant(table.specs[t], l.in_widths[i], l.out_widths[j], l.precisions[0]);
     const cost_models::LayerStats s = simulated->evaluate(layer, info, config);
     cycles += s.cycles;
-    const cost_models::CostEntry expected{info.macs, info.params, s.cycles, s.energy.total()};
+    const cost_models::CostEntry expected{info.macs, info.params, s.cycles, s.energy.total(),
+                                          info.macs * layer.precision.weight_bits * layer.precision.act_bits};
     const cost_models::CostEntry& got = l.at(i, j);
     // The table cell (possibly from the cache) and, for the analytical model, every statistic.
     bool same = got == expected;

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <map>
 #include <filesystem>
@@ -49,6 +51,7 @@ int run_search(const std::vector<std::string>& args) {
   RecipeOptions recipe;
   std::string join;
   std::string candidates;
+  std::string bit_candidates;
   search::SearchConfig config;
   po::options_description options;
   options.add_options()("model", po::value(&model)->required(), "zoo model name or workload file")(
@@ -83,6 +86,8 @@ int run_search(const std::vector<std::string>& args) {
       "candidates", po::value(&candidates)->default_value("tas"),
       "candidate widths: tas (ratios 0.3..1 of each width, expansion by base/8) or array (the widths where the "
       "array's cycles step: the widest width of every cycle plateau, expansion to the next one)")(
+      "bit-candidates", po::value(&bit_candidates)->default_value("2,3,4"),
+      "ebs: the weight and activation widths each searchable layer may take")(
       "join", po::value(&join)->default_value("prefix"),
       "how the derived network joins residual blocks of unequal widths: prefix (as the supernet trained them: the "
       "narrower added into the first channels), projection-w8a8 or projection-w2a2 (TAS: a 1x1 projection on the "
@@ -99,6 +104,21 @@ int run_search(const std::vector<std::string>& args) {
   const search::SearchMethod& method = search::SearchMethodRegistry::get(config.method, "search method");
   config.join = search::join_mode_from_string(join);
   config.candidates = search::candidates_from_string(candidates);
+  config.bit_candidates.clear();
+  for (std::size_t at = 0; at <= bit_candidates.size();) {
+    const std::size_t comma = std::min(bit_candidates.find(',', at), bit_candidates.size());
+    const std::string item = bit_candidates.substr(at, comma - at);
+    char* end = nullptr;
+    const long bits = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || end != item.c_str() + item.size() || bits < 2 || bits > 8) {
+      throw UsageError(fmt::format("--bit-candidates: '{}' is not a width in [2, 8]", item));
+    }
+    config.bit_candidates.push_back(int(bits));
+    at = comma + 1;
+  }
+  std::sort(config.bit_candidates.begin(), config.bit_candidates.end());
+  config.bit_candidates.erase(std::unique(config.bit_candidates.begin(), config.bit_candidates.end()),
+                              config.bit_candidates.end());
   config.recipe = recipe.resolve();
   config.metric = cost_models::cost_metric_from_string(hw_loss);
   if (!(config.low_bits == 32 || (config.low_bits >= 2 && config.low_bits <= 16))) {
@@ -176,7 +196,9 @@ int run_search(const std::vector<std::string>& args) {
     derived_widths[name] = result.derived.layer(name).out_channels;
   }
   report.plain_cost = search::predicted_cost(workload, plain_widths, source, config.metric, config.join);
-  report.predicted_cost = search::predicted_cost(workload, derived_widths, source, config.metric, config.join);
+  // A precision search changes precisions, not widths: price the derived network's own layers.
+  report.predicted_cost = search::predicted_cost(result.precision_search ? result.derived : workload, derived_widths,
+                                                 source, config.metric, config.join);
   reports::write_search_report(out, report);
   std::cout << reports::search_summary_text(report);
   std::cout << fmt::format("derived network: {}/derived.yaml; report: {}/report.html; log: {}/search.jsonl\n", out,

@@ -83,6 +83,7 @@ std::string_view to_string(CostMetric metric) {
     case CostMetric::params: return "params";
     case CostMetric::cycles: return "cycles";
     case CostMetric::energy: return "energy";
+    case CostMetric::bitops: return "bitops";
   }
   return "?";
 }
@@ -92,7 +93,9 @@ CostMetric cost_metric_from_string(std::string_view text) {
   if (text == "params") return CostMetric::params;
   if (text == "cycles" || text == "latency") return CostMetric::cycles;
   if (text == "energy") return CostMetric::energy;
-  throw core::InputError(fmt::format("unknown cost metric '{}' (expected flops, params, latency or energy)", text));
+  if (text == "bitops") return CostMetric::bitops;
+  throw core::InputError(
+      fmt::format("unknown cost metric '{}' (expected flops, params, latency, energy or bitops)", text));
 }
 
 double CostEntry::metric(CostMetric which) const {
@@ -101,6 +104,7 @@ double CostEntry::metric(CostMetric which) const {
     case CostMetric::params: return double(params);
     case CostMetric::cycles: return double(cycles);
     case CostMetric::energy: return energy_pj;
+    case CostMetric::bitops: return double(bitops);
   }
   return 0;
 }
@@ -247,7 +251,8 @@ CostTable build_cost_table(const std::string& workload_name, std::vector<LayerTa
     for (const auto& [key, unused] : dirty) store_cache(cache_file(*cache_dir, key), key, cached[key]);
   }
 
-  // 5. Fill the tables.
+  // 5. Fill the tables (bitops follow from the MACs and the cell's precision).
+  for (Job& job : jobs) job.entry.bitops = job.entry.macs * job.precision.weight_bits * job.precision.act_bits;
   std::int64_t entries = 0;
   for (std::size_t t = 0; t < table.layers.size(); ++t) {
     for (std::size_t job : cell_jobs[t]) table.layers[t].entries.push_back(jobs[job].entry);

@@ -19,6 +19,7 @@ std::string metric_label(cost_models::CostMetric metric) {
     case cost_models::CostMetric::params: return "parameters";
     case cost_models::CostMetric::cycles: return "cycles";
     case cost_models::CostMetric::energy: return "energy (pJ)";
+    case cost_models::CostMetric::bitops: return "bit operations";
   }
   return "cost";
 }
@@ -71,6 +72,15 @@ double achieved_cost(const SearchReport& report, const cost_models::WorkloadStat
     case cost_models::CostMetric::energy: return stats.total.energy.total();
     case cost_models::CostMetric::macs: return double(totals(analyze(workload)).macs);
     case cost_models::CostMetric::params: return double(totals(analyze(workload)).params);
+    case cost_models::CostMetric::bitops: {
+      const auto infos = analyze(workload);
+      double bitops = 0;
+      for (std::size_t i = 0; i < infos.size(); ++i) {
+        const workloads::Precision& p = workload.layers[i].precision;
+        if (workload.layers[i].has_weights()) bitops += double(infos[i].macs) * p.weight_bits * p.act_bits;
+      }
+      return bitops;
+    }
   }
   return 0;
 }
@@ -169,7 +179,24 @@ std::string search_report_html(const SearchReport& r) {
         "and after the last epoch, against {} uniform; expansions as width@epoch.",
         r.result.initial_probabilities.empty() ? std::string("-") : "1/(candidates)"));
     Table moved{{"layer", "base", "derived", "start", "end", "expansions"}, {}, {false, true, true, false, false, false}};
-    for (const std::string& name : r.result.layers) {
+    if (r.result.precision_search) {
+      // Bit widths: the weight and the activation candidates of each layer, as "W:bits:p" / "A:bits:p".
+      moved.header = {"layer", "plain", "derived", "start (weights | activations)", "end (weights | activations)"};
+      moved.numeric = {false, false, false, false, false};
+      auto precision = [](const workloads::Precision& p) { return fmt::format("W{}A{}", p.weight_bits, p.act_bits); };
+      auto both = [&](const std::map<std::string, std::vector<double>>& p, const std::string& name) {
+        const auto w = p.find(name + ".w");
+        const auto a = p.find(name + ".a");
+        if (w == p.end() || a == p.end()) return std::string("-");
+        return fmt::format("{} | {}", leaders(r.config.bit_candidates, w->second, 2),
+                           leaders(r.config.bit_candidates, a->second, 2));
+      };
+      for (const std::string& name : r.result.layers) {
+        moved.rows.push_back({name, precision(r.plain.layer(name).precision), precision(r.result.derived.layer(name).precision),
+                              both(r.result.initial_probabilities, name), both(last.probabilities, name)});
+      }
+    }
+    for (const std::string& name : r.result.precision_search ? std::vector<std::string>{} : r.result.layers) {
       std::string expansions;
       for (const search::SearchEpoch& e : r.result.epochs) {
         for (const std::string& x : e.expansions) {

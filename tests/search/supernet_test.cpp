@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "nce/core/input_error.hpp"
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/cost_models/analytical_model.hpp"
 #include "nce/search/supernet_search.hpp"
@@ -322,6 +323,75 @@ TEST(Supernet, DerivedNetworkAnalyzesTrainsAndRoundTrips) {
   train::Network network(derived, 1);
   train::Tensor input(2, 1, 8, 8);
   EXPECT_EQ(network.forward(input, false).c, 10);
+}
+
+TEST(Ebs, TheHardwareLossHoldsBitsDownAndTheDerivedPrecisionsTrain) {
+  // The same EBS search without and with the latency loss (same seed, data, steps): without it
+  // nothing holds the strengths at 2 bits; with it the expected cycles end lower.
+  const workloads::Workload w = small_resnet();
+  const train::DatasetSplits data = synthetic_data(128, 32);
+  const CostSource source = latency_source();
+  SearchConfig config;
+  config.method = "ebs";
+  config.metric = cost_models::CostMetric::cycles;
+  config.warmup_epochs = 0;
+  config.search_epochs = 3;
+  config.batch = 16;
+  config.arch_lr = 0.05;
+  config.lambda = 0.0;
+  config.out = fresh_dir("ebs0");
+  const SearchResult free_run = run_search(w, data, source, config);
+  config.lambda = 50.0;
+  config.out = fresh_dir("ebs50");
+  const SearchResult constrained = run_search(w, data, source, config);
+  ASSERT_TRUE(constrained.finished && constrained.precision_search);
+  EXPECT_LT(constrained.epochs.back().expected_cost, free_run.epochs.back().expected_cost);
+  // F_max is the all-2-bit network's cycles: more bits are more digit passes.
+  for (const SearchEpoch& e : constrained.epochs) EXPECT_GE(e.expected_cost, constrained.max_cost * 0.999);
+  // The derived network differs in precision only and trains; its file round-trips.
+  const workloads::Workload derived = workloads::read_workload_file(config.out / "derived.yaml");
+  EXPECT_EQ(derived, constrained.derived);
+  ASSERT_EQ(derived.layers.size(), w.layers.size());
+  for (std::size_t i = 0; i < w.layers.size(); ++i) EXPECT_EQ(derived.layers[i].out_channels, w.layers[i].out_channels);
+  train::Network network(derived, 1);
+  train::Tensor input(2, 1, 8, 8);
+  EXPECT_EQ(network.forward(input, false).c, 10);
+}
+
+TEST(Ebs, ResumeIsTheUninterruptedRun) {
+  const workloads::Workload w = small_resnet();
+  const train::DatasetSplits data = synthetic_data(96, 16);
+  const CostSource source = latency_source();
+  SearchConfig config;
+  config.method = "ebs";
+  config.warmup_epochs = 1;
+  config.search_epochs = 2;
+  config.batch = 16;
+  config.arch_lr = 0.05;
+  config.out = fresh_dir("ebs-whole");
+  const SearchResult whole = run_search(w, data, source, config);
+  config.out = fresh_dir("ebs-split");
+  config.stop_after_epoch = 2;
+  run_search(w, data, source, config);
+  config.stop_after_epoch = -1;
+  config.resume = true;
+  const SearchResult resumed = run_search(w, data, source, config);
+  ASSERT_TRUE(resumed.finished);
+  EXPECT_EQ(resumed.derived, whole.derived);
+  ASSERT_EQ(resumed.epochs.size(), whole.epochs.size());
+  for (const auto& [layer, expected] : whole.epochs.back().probabilities) {
+    const auto& actual = resumed.epochs.back().probabilities.at(layer);
+    for (std::size_t j = 0; j < expected.size(); ++j) EXPECT_NEAR(actual[j], expected[j], 1e-6) << layer << " " << j;
+  }
+  // A different candidate set is another search: refused, naming the file.
+  config.bit_candidates = {2, 4};
+  try {
+    run_search(w, data, source, config);
+    FAIL();
+  } catch (const core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("checkpoint.bin: written by a search with other settings"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

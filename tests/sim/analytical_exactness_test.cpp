@@ -162,6 +162,24 @@ void expect_exact_on(const cost_models::AcceleratorConfig& base) {
 
 TEST(AnalyticalExactness, ZooLayerKindsOnDefaultBuffers) { expect_exact_on(default_config()); }
 
+TEST(AnalyticalExactness, EveryPrecisionAMixedPrecisionSearchChooses) {
+  // The cost tables' precision axis: each layer kind at every weight/activation pair of 2..4
+  // bits (the EBS candidates; W8A8 is among the zoo kinds already), on every dataflow.
+  for (auto [rows, cols] : {std::pair{8, 8}, {16, 16}}) {
+    for (const std::string& dataflow : dataflows()) {
+      const cost_models::AcceleratorConfig config = array_config(default_config(), rows, cols, dataflow);
+      for (Case c : zoo_layer_kinds()) {
+        for (int w : {2, 3, 4}) {
+          for (int a : {2, 3, 4}) {
+            c.layer.precision = {w, a};
+            if (!expect_exact(c, config)) return;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(AnalyticalExactness, ZooLayerKindsDramBound) {
   // The config really is DRAM-bound: over the W2A2 layer kinds (the searched ones; W8A8 layers
   // run 20 digit passes per byte loaded) the array waits on DRAM most of the time.

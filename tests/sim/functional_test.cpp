@@ -1,6 +1,7 @@
 // The SystemC model computes real integer codes: every layer kind of the zoo, spatially and in
 // channels shrunk, must equal the integer reference model bit for bit, on both dataflows and on
 // buffers small enough to force many double-buffered steps.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -147,6 +148,40 @@ TEST(SimFunctional, W8A8ConvRunsTwentyPasses) {
   const workloads::Workload w = single_layer(c);
   const cost_models::LayerSchedule schedule = cost_models::map_layer(w.layers[0], analyze(w)[0], cost_models::AcceleratorConfig{});
   EXPECT_EQ(schedule.passes, 20);  // 4 activation digits x 5 weight digits
+}
+
+TEST(SimFunctional, MixedPrecisionLayersAreBitExactOnEveryDataflow) {
+  // The precisions a mixed-precision search (EBS, bits 2..4) derives: every weight/activation
+  // pair of a conv, as digit passes on the 2-bit array, against the integer reference model.
+  // Digits: 2 bits -> 1, 3 -> 2, 4 -> 3 for weights (the {-2..1} digit set needs an extra one
+  // for positive 4-bit codes), 1, 2, 2 for activations.
+  int compared = 0;
+  for (int w : {2, 3, 4}) {
+    for (int a : {2, 3, 4}) {
+      Case c;
+      c.layer.name = fmt::format("w{}a{}", w, a);
+      c.layer.out_channels = 11;
+      c.layer.kernel_h = c.layer.kernel_w = 3;
+      c.layer.padding = 1;
+      c.layer.precision = {w, a};
+      c.in = {7, 6, 6};
+      for (const std::string& dataflow : cost_models::DataflowRegistry::names()) {
+        cost_models::AcceleratorConfig config;
+        config.rows = 8;
+        config.cols = 8;
+        config.dataflow = dataflow;
+        expect_bit_exact(c, config, std::uint64_t(100 + 10 * w + a));
+        ++compared;
+      }
+      const workloads::Workload single = single_layer(c);
+      const cost_models::LayerSchedule schedule =
+          cost_models::map_layer(single.layers[0], analyze(single)[0], cost_models::AcceleratorConfig{});
+      EXPECT_EQ(schedule.passes, workloads::ref::weight_digit_count(w) * workloads::ref::activation_digit_count(a));
+    }
+  }
+  EXPECT_EQ(compared, 27);
+  EXPECT_EQ(workloads::ref::weight_digit_count(3) * workloads::ref::activation_digit_count(3), 4);
+  EXPECT_EQ(workloads::ref::weight_digit_count(4) * workloads::ref::activation_digit_count(4), 6);
 }
 
 }  // namespace

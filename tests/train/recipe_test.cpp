@@ -7,7 +7,9 @@
 #include <random>
 
 #include "nce/core/input_error.hpp"
+#include "nce/train/layers.hpp"
 #include "nce/train/quantizers.hpp"
+#include "nce/train/random.hpp"
 
 namespace nce::train {
 namespace {
@@ -110,6 +112,69 @@ TEST(QuantRecipe, NamesRoundTripAndBadOnesAreRefused) {
   EXPECT_THROW(alpha_init_from_string("8"), core::InputError);
   EXPECT_THROW(alpha_gradient_from_string("lsq"), core::InputError);
   EXPECT_THROW(weight_scale_from_string("max"), core::InputError);
+}
+
+}  // namespace
+}  // namespace nce::train
+
+namespace nce::train {
+namespace {
+
+// L = sum g * output of a layer mixing its candidates with probabilities p; dL/dp_i must be the
+// finite difference of L in p_i (the quantized candidates do not depend on p).
+TEST(PrecisionMix, WeightMixGradientIsTheDerivativeInTheProbabilities) {
+  Rng rng(3);
+  Conv2d conv("c", ConvShape{3, 4, 3, 1, 1}, 2, false);
+  conv.init(rng);
+  std::vector<double> p = {0.2, 0.5, 0.3};
+  conv.set_weight_mix({2, 3, 4}, &p);
+  Tensor in(2, 3, 5, 5), out, grad;
+  for (float& v : in.data) v = float(rng.normal());
+  conv.forward(in, out);
+  grad.resize(out.n, out.c, out.h, out.w);
+  for (float& v : grad.data) v = float(rng.normal());
+  conv.weight_mix_gradient().assign(3, 0.0);
+  conv.backward(in, grad, nullptr);
+  auto loss = [&](const std::vector<double>& probs) {
+    p = probs;
+    Tensor o;
+    conv.forward(in, o);
+    double l = 0;
+    for (std::size_t i = 0; i < o.size(); ++i) l += double(grad.data[i]) * o.data[i];
+    return l;
+  };
+  const std::vector<double> base = p;
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto plus = base, minus = base;
+    plus[i] += 1e-3;
+    minus[i] -= 1e-3;
+    const double numeric = (loss(plus) - loss(minus)) / 2e-3;
+    EXPECT_NEAR(conv.weight_mix_gradient()[i], numeric, 1e-3 * std::max(1.0, std::fabs(numeric))) << i;
+  }
+}
+
+TEST(PrecisionMix, ActivationMixIsTheWeightedCandidatesAndItsGradient) {
+  std::vector<double> q = {0.6, 0.4};
+  PactQuantizer pact("p", 2);
+  pact.alpha_parameter().value[0] = 3.0f;
+  pact.set_activation_mix({2, 4}, &q);
+  Tensor in(1, 1, 1, 4), out, grad(1, 1, 1, 4), din;
+  in.data = {-0.5f, 0.75f, 1.85f, 4.0f};
+  grad.data = {1.0f, 2.0f, -1.0f, 0.5f};
+  pact.forward(in, out);
+  // 2 bits: step 1 -> 0, 1, 2, 3; 4 bits: step 0.2 -> 0, 0.8, 1.8, 3.
+  const std::vector<float> q2 = {0.0f, 1.0f, 2.0f, 3.0f}, q4 = {0.0f, 0.8f, 1.8f, 3.0f};
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(out.data[i], 0.6f * q2[i] + 0.4f * q4[i], 1e-6) << i;
+  pact.backward(in, grad, din);
+  double g2 = 0, g4 = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    g2 += grad.data[i] * q2[i];
+    g4 += grad.data[i] * q4[i];
+  }
+  EXPECT_NEAR(pact.activation_mix_gradient()[0], g2, 1e-6);
+  EXPECT_NEAR(pact.activation_mix_gradient()[1], g4, 1e-6);
+  EXPECT_FLOAT_EQ(pact.alpha_parameter().grad[0], 0.5f);  // PACT's: only the clipped input
+  EXPECT_EQ(din.data[1], 2.0f);                            // straight through inside the range
 }
 
 }  // namespace

@@ -266,7 +266,35 @@ void Conv2d::pack_weights() {
     const float* src = weight.value.data() + std::size_t(m) * shape_.in_channels * k2;
     std::copy(src, src + patch, packed_.data() + m * patch);
   }
-  quantize_weights(packed_.data(), count, weight_bits_, packed_.data(), pass_.data(), &quantization_, weight_scale_);
+  if (mix_bits_.empty()) {
+    quantize_weights(packed_.data(), count, weight_bits_, packed_.data(), pass_.data(), &quantization_, weight_scale_);
+    return;
+  }
+  // Mixed precision: every candidate quantizes the same float slice (no copies of the weights).
+  const std::vector<double>& p = *mix_probabilities_;
+  mix_quantized_.resize(mix_bits_.size());
+  std::vector<float> pass(count);
+  std::vector<float> mixed(count, 0.0f);
+  std::fill(pass_.begin(), pass_.end(), 0.0f);
+  for (std::size_t i = 0; i < mix_bits_.size(); ++i) {
+    mix_quantized_[i].resize(count);
+    quantize_weights(packed_.data(), count, mix_bits_[i], mix_quantized_[i].data(), pass.data(), &quantization_,
+                     weight_scale_);
+    const float pi = float(p[i]);
+    for (std::size_t j = 0; j < count; ++j) {
+      mixed[j] += pi * mix_quantized_[i][j];
+      pass_[j] += pi * pass[j];
+    }
+  }
+  packed_ = std::move(mixed);
+}
+
+void Conv2d::set_weight_mix(std::vector<int> bits, const std::vector<double>* probabilities) {
+  if (!bits.empty() && (probabilities == nullptr)) throw std::invalid_argument("conv " + name_ + ": mix without probabilities");
+  mix_bits_ = std::move(bits);
+  mix_probabilities_ = probabilities;
+  mix_gradient_.assign(mix_bits_.size(), 0.0);
+  mix_quantized_.clear();
 }
 
 void Conv2d::forward(const Tensor& in, Tensor& out) {
@@ -369,6 +397,9 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
       float sum = 0.0f;
       for (const auto& grads : thread_grads_) sum += grads[std::size_t(j) * m + o];
       dst[j] += sum * pass_[std::size_t(o) * k + j];
+      for (std::size_t i = 0; i < mix_bits_.size(); ++i) {
+        mix_gradient_[i] += double(sum) * mix_quantized_[i][std::size_t(o) * k + j];
+      }
     }
     if (!bias.value.empty()) {
       float sum = 0.0f;

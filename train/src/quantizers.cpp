@@ -85,6 +85,19 @@ void PactQuantizer::forward(const Tensor& in, Tensor& out) {
     calibrate_ = false;
   }
   const float a = alpha();
+  if (!mix_bits_.empty()) {
+    const std::vector<double>& q = *mix_probabilities_;
+    std::fill(y, y + count, 0.0f);
+    for (std::size_t j = 0; j < mix_bits_.size(); ++j) {
+      const float levels = float((1 << mix_bits_[j]) - 1);
+      const float to_code = levels / a;
+      const float to_real = a / levels;
+      const float qj = float(q[j]);
+#pragma omp parallel for schedule(static) if (count > kParallelElements)
+      for (std::size_t i = 0; i < count; ++i) y[i] += qj * std::nearbyint(std::clamp(x[i], 0.0f, a) * to_code) * to_real;
+    }
+    return;
+  }
   const float levels = float((1 << bits_) - 1);
   const float to_code = levels / a;
   const float to_real = a / levels;
@@ -93,6 +106,13 @@ void PactQuantizer::forward(const Tensor& in, Tensor& out) {
     const float clipped = std::clamp(x[i], 0.0f, a);
     y[i] = std::nearbyint(clipped * to_code) * to_real;
   }
+}
+
+void PactQuantizer::set_activation_mix(std::vector<int> bits, const std::vector<double>* probabilities) {
+  if (!bits.empty() && probabilities == nullptr) throw std::invalid_argument("pact: mix without probabilities");
+  mix_bits_ = std::move(bits);
+  mix_probabilities_ = probabilities;
+  mix_gradient_.assign(mix_bits_.size(), 0.0);
 }
 
 namespace {
@@ -160,6 +180,34 @@ void PactQuantizer::backward(const Tensor& in, const Tensor& dout, Tensor& din) 
     return;
   }
   const float a = alpha();
+  if (!mix_bits_.empty()) {
+    // dL/dq_j = sum g Q_j(x), per candidate, summed in fixed blocks (deterministic at any thread count).
+    constexpr std::size_t kBlocks = 64;
+    const std::size_t block_size = (count + kBlocks - 1) / kBlocks;
+    for (std::size_t j = 0; j < mix_bits_.size(); ++j) {
+      const float levels = float((1 << mix_bits_[j]) - 1);
+      const float to_code = levels / a;
+      const float to_real = a / levels;
+      std::array<double, kBlocks> partial{}, inside{};
+#pragma omp parallel for schedule(static) if (count > kParallelElements)
+      for (std::size_t b = 0; b < kBlocks; ++b) {
+        double sum = 0.0, straight = 0.0;
+        for (std::size_t i = std::min(count, b * block_size); i < std::min(count, (b + 1) * block_size); ++i) {
+          const float q = std::nearbyint(std::clamp(x[i], 0.0f, a) * to_code) * to_real;
+          sum += double(g[i]) * double(q);
+          if (x[i] > 0.0f && x[i] < a) straight += double(g[i]) * double(q - x[i]) / double(a);
+        }
+        partial[b] = sum;
+        inside[b] = straight;
+      }
+      for (double v : partial) mix_gradient_[j] += v;
+      if (gradient_ == QuantRecipe::AlphaGradient::full) {
+        double straight = 0.0;
+        for (double v : inside) straight += v;
+        alpha_.grad[0] += float((*mix_probabilities_)[j] * straight);
+      }
+    }
+  }
   // dalpha is summed per fixed block and the blocks in order: an OpenMP reduction combines
   // the threads' partial sums in arrival order, which made training differ from run to run.
   constexpr std::size_t kBlocks = 64;
@@ -169,7 +217,8 @@ void PactQuantizer::backward(const Tensor& in, const Tensor& dout, Tensor& din) 
   for (std::size_t b = 0; b < kBlocks; ++b) {
     const std::size_t begin = std::min(count, b * block_size);
     const std::size_t end = std::min(count, (b + 1) * block_size);
-    partial[b] = gradient_ == QuantRecipe::AlphaGradient::full
+    // A mix adds its own straight-through terms above; here only the part above alpha.
+    partial[b] = gradient_ == QuantRecipe::AlphaGradient::full && mix_bits_.empty()
                      ? pact_block_backward_full(x + begin, g + begin, dx + begin, end - begin, a,
                                                 float((1 << bits_) - 1))
                      : pact_block_backward(x + begin, g + begin, dx + begin, end - begin, a);

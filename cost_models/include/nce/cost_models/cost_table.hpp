@@ -17,15 +17,17 @@
 
 namespace nce::cost_models {
 
-enum class CostMetric { macs, params, cycles, energy };
+// bitops: MACs x weight bits x activation bits (the mixed-precision searches' budget).
+enum class CostMetric { macs, params, cycles, energy, bitops };
 std::string_view to_string(CostMetric metric);
-CostMetric cost_metric_from_string(std::string_view text);  // macs|flops, params, cycles|latency, energy
+CostMetric cost_metric_from_string(std::string_view text);  // macs|flops, params, cycles|latency, energy, bitops
 
 struct CostEntry {
   std::int64_t macs = 0;
   std::int64_t params = 0;
   std::int64_t cycles = 0;
   double energy_pj = 0;
+  std::int64_t bitops = 0;
   double metric(CostMetric metric) const;
   bool operator==(const CostEntry&) const = default;
 };

@@ -47,6 +47,7 @@ struct SearchConfig {
   Candidates candidates = Candidates::tas;
   double wrpn_multiplier = 1.5;   // wrpn: every searchable width times this
   JoinMode join = JoinMode::prefix;  // how the derived network joins residual blocks of unequal widths
+  std::vector<int> bit_candidates = {2, 3, 4};  // ebs: weight and activation widths of each searchable layer
   train::QuantRecipe recipe;         // the supernet's quantizers (train/include/nce/train/quantizers.hpp)
   int warmup_epochs = 1;
   int search_epochs = 1;
@@ -96,6 +97,9 @@ struct SearchResult {
   std::vector<std::string> layers;  // searchable layers
   // softmax(theta) per searchable layer before the first architecture step (RUN/initial.json).
   std::map<std::string, std::vector<double>> initial_probabilities;
+  // A precision search (ebs): epochs' widths and probabilities are keyed "<layer>.w" and
+  // "<layer>.a", their candidates are bit widths, and `derived` differs in precision only.
+  bool precision_search = false;
 };
 
 class SearchMethod {

@@ -38,6 +38,13 @@ class Conv2d {
   int active_out() const { return active_out_; }
   const ConvShape& shape() const { return shape_; }
   int weight_bits() const { return weight_bits_; }
+  // Mixed precision (EBS, docs/NCE.md section 10): the layer quantizes its one set of float
+  // weights at each of `bits` and uses sum_i p_i Q_{bits_i}(W), with p the caller's
+  // probabilities (one per entry of `bits`, read at every forward). Backward passes
+  // sum_i p_i STE_i to the weights and accumulates dL/dp_i = <dL/dW_mix, Q_{bits_i}(W)> into
+  // weight_mix_gradient(). An empty `bits` turns mixing off.
+  void set_weight_mix(std::vector<int> bits, const std::vector<double>* probabilities);
+  std::vector<double>& weight_mix_gradient() { return mix_gradient_; }
   QuantRecipe::WeightScale weight_scale() const { return weight_scale_; }
 
   void forward(const Tensor& in, Tensor& out);
@@ -65,6 +72,10 @@ class Conv2d {
   std::vector<float> pass_;    // straight-through mask
   WeightQuantization quantization_;
   std::vector<std::vector<float>> thread_grads_;  // per-thread weight gradients, summed in order
+  std::vector<int> mix_bits_;
+  const std::vector<double>* mix_probabilities_ = nullptr;
+  std::vector<std::vector<float>> mix_quantized_;  // Q_{bits_i} of the packed slice, per candidate
+  std::vector<double> mix_gradient_;
 };
 
 // Batch normalization (Ioffe & Szegedy 2015) over N, H, W per channel; running statistics

@@ -52,6 +52,11 @@ class PactQuantizer {
   // The next forward first sets alpha to the clip that minimises the squared quantization error
   // of its input (QuantRecipe::AlphaInit::calibrated).
   void calibrate_on_next_forward() { calibrate_ = true; }
+  // Mixed precision (EBS, docs/NCE.md section 10): the output is sum_j q_j Q_{bits_j}(x) with
+  // one shared alpha, q the caller's probabilities; backward accumulates dL/dq_j =
+  // <dL/dy, Q_{bits_j}(x)> into activation_mix_gradient(). An empty `bits` turns mixing off.
+  void set_activation_mix(std::vector<int> bits, const std::vector<double>* probabilities);
+  std::vector<double>& activation_mix_gradient() { return mix_gradient_; }
   // Gradient w.r.t. the input (written to din) and accumulated into alpha's gradient.
   void backward(const Tensor& in, const Tensor& dout, Tensor& din);
   int bits() const { return bits_; }
@@ -64,6 +69,9 @@ class PactQuantizer {
   int bits_;
   QuantRecipe::AlphaGradient gradient_;
   bool calibrate_ = false;
+  std::vector<int> mix_bits_;
+  const std::vector<double>* mix_probabilities_ = nullptr;
+  std::vector<double> mix_gradient_;
   Parameter alpha_;
 };
 
