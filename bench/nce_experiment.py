@@ -37,9 +37,14 @@ SEARCHES = {
     "nce-latency-projection": ["--method", "nce", "--hw-loss", "latency", "--join", "projection-w8a8"],
     "nce-latency-32x32": ["--method", "nce", "--hw-loss", "latency", "--array", "32x32"],
     "tas-latency-32x32": ["--method", "tas", "--hw-loss", "latency", "--array", "32x32"],
+    # Mixed precision on the same array and budget (EBS, bits 2..4 per layer).
+    "ebs-latency": ["--method", "ebs", "--hw-loss", "latency"],
 }
+# Uniform higher precisions of the plain network: references for the mixed-precision comparison,
+# retrained with --bits B and simulated at that precision.
+UNIFORM = {"w3a3": 3, "w4a4": 4}
 # Order of the table: references first.
-VARIANTS = ["w32a32", "plain", "wrpn"] + [v for v in SEARCHES if v != "plain"]
+VARIANTS = ["w32a32", "plain", "wrpn", "w3a3", "w4a4"] + [v for v in SEARCHES if v != "plain"]
 
 
 def parse_args():
@@ -130,9 +135,11 @@ def table(args, out):
         if accs:
             std = f"{statistics.stdev(accs):.2f}" if len(accs) > 1 else "n/a"
             acc = f"{statistics.mean(accs):.2f} ± {std} ({len(accs)})"
-        search = "plain" if v == "w32a32" else v
+        search = "plain" if v == "w32a32" or v in UNIFORM else v
         run = os.path.join(out, "search", search)
         sim = os.path.join(run, "derived-sim", "summary.json")
+        if v in UNIFORM:
+            sim = os.path.join(out, "sim", v, "summary.json")
         macs = params = cycles = energy = predicted = "-"
         if os.path.exists(sim):
             s = json.load(open(sim))
@@ -141,7 +148,7 @@ def table(args, out):
             m = re.search(r"params ([\d,]+) \(plain", log)
             params = m.group(1) if m else "-"
             m = re.search(r"search predicted ([\d,]+) cycles", log)
-            predicted = m.group(1) if m else "-"
+            predicted = m.group(1) if m and v not in UNIFORM else "-"
         moved, expansions = search_evidence(run) if v in SEARCHES and v != "plain" else ("-", "-")
         name = "W32A32 (plain widths)" if v == "w32a32" else v
         if v == "wrpn":
@@ -192,11 +199,22 @@ def main():
                           ["--method", "wrpn", "--hw-loss", "latency", "--wrpn-multiplier", str(multiplier),
                            "--out", wrpn_run],
                           os.path.join(wrpn_run, "report.html"), log=os.path.join(out, "logs", "search-wrpn.log")))
+    for v, bits in UNIFORM.items():
+        # The plain network at a uniform precision, simulated on the array.
+        def uniform_sim(v=v, bits=bits):
+            text = open(os.path.join(out, "search", "plain", "derived.yaml")).read()
+            model = os.path.join(out, "sim", f"{v}.yaml")
+            os.makedirs(os.path.dirname(model), exist_ok=True)
+            with open(model, "w") as f:
+                f.write(text.replace("weight_bits: 2, act_bits: 2", f"weight_bits: {bits}, act_bits: {bits}"))
+            return [args.nce, "simulate", "--workload", model, "--out", os.path.join(out, "sim", v)]
+        tasks.append(Task(f"simulate {v}", uniform_sim, os.path.join(out, "sim", v, "summary.json"),
+                          deps=["search plain"], log=os.path.join(out, "logs", f"simulate-{v}.log")))
     for v in variants:
         for s in seeds:
             run = os.path.join(out, "retrain", f"{v}-s{s}")
-            model = os.path.join(out, "search", "plain" if v == "w32a32" else v, "derived.yaml")
-            bits = ["--bits", "32"] if v == "w32a32" else []
+            model = os.path.join(out, "search", "plain" if v == "w32a32" or v in UNIFORM else v, "derived.yaml")
+            bits = ["--bits", "32"] if v == "w32a32" else ["--bits", str(UNIFORM[v])] if v in UNIFORM else []
             command = [args.nce, "train", "--model", model, "--dataset", "fashion-mnist", "--epochs",
                        str(args.retrain_epochs), "--batch", str(args.batch), "--seed", s, "--threads", "1",
                        "--out", run] + bits + recipe
@@ -206,13 +224,14 @@ def main():
                 append_result(f"- {time.strftime('%Y-%m-%d %H:%M')} {v} seed {s}: test accuracy {acc:.2f}% "
                               f"(`{' '.join(command)}`)")
             tasks.append(Task(f"train {v} s{s}", command, os.path.join(run, "summary.json"),
-                              deps=[f"search {'plain' if v == 'w32a32' else v}"],
+                              deps=[f"search {'plain' if v == 'w32a32' or v in UNIFORM else v}"],
                               log=os.path.join(out, "logs", f"train-{v}-s{s}.log"), on_done=done,
                               resume_marker=os.path.join(run, "checkpoint.bin")))
     by_name = {t.name: t for t in tasks}
     # Longest first: the searches, the references' retrainings alongside them.
-    order = [t for t in tasks if t.name.startswith("search")] + [t for t in tasks if t.name.startswith("train")]
-    order.sort(key=lambda t: (t.name.startswith("train") and not t.name.startswith(("train plain", "train w32a32"))))
+    order = [t for t in tasks if not t.name.startswith("train")] + [t for t in tasks if t.name.startswith("train")]
+    order.sort(key=lambda t: (t.name.startswith("train") and
+                              not t.name.startswith(("train plain", "train w32a32", "train w3a3", "train w4a4"))))
     if args.dry_run:
         for t in order:
             print(t.state, t.name, "after", t.deps or "-")
