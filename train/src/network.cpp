@@ -36,7 +36,7 @@ void add_into(Tensor& dst, const Tensor& src) {
 }  // namespace
 
 Network::Network(const workloads::Workload& workload, std::uint64_t seed, bool quantize, QuantRecipe recipe)
-    : workload_(workload), recipe_(recipe) {
+    : workload_(workload), recipe_(recipe), quantize_(quantize) {
   const std::vector<workloads::LayerInfo> infos = analyze(workload_);
   std::unordered_map<std::string, int> index;
   Rng rng(seed);

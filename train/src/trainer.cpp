@@ -12,6 +12,7 @@
 #include "nce/core/atomic_file.hpp"
 #include "nce/core/checkpoint.hpp"
 #include "nce/core/input_error.hpp"
+#include "nce/workloads/workload_file.hpp"
 
 namespace nce::train {
 namespace {
@@ -124,6 +125,7 @@ TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig
     trim_metrics(metrics, start_epoch);
   } else {
     write_text_atomically(metrics, "");
+    workloads::write_workload_file(network.workload(), config.out / "model.yaml");
   }
 
   // Batches of at least 2 (BN); a last partial batch of 1 is dropped.
@@ -205,6 +207,7 @@ TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig
                                   {"dataset", config.dataset},
                                   {"description", config.description},
                                   {"quant_recipe", to_string(network.recipe())},
+                                  {"quantized", network.quantized_network()},
                                   {"epochs", config.epochs},
                                   {"batch", config.batch},
                                   {"lr", config.lr},

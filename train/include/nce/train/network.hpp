@@ -38,6 +38,7 @@ class Network {
   // PACT first fits its alpha to its input (layer by layer, so each sees calibrated producers).
   void calibrate(const Tensor& images);
   const QuantRecipe& recipe() const { return recipe_; }
+  bool quantized_network() const { return quantize_; }  // false: every layer in float (W32A32)
 
   std::vector<Parameter*> parameters();
   std::vector<Buffer> buffers();  // BN running statistics
@@ -78,6 +79,7 @@ class Network {
 
   workloads::Workload workload_;
   QuantRecipe recipe_;
+  bool quantize_ = true;
   std::vector<Node> nodes_;
   const Tensor* input_ = nullptr;
 };

@@ -24,7 +24,9 @@ struct TrainConfig {
   double weight_decay = 4e-4;
   std::uint64_t seed = 1;
   Augmentation augmentation;
-  std::filesystem::path out;  // run directory: metrics.jsonl, checkpoint.bin, summary.json
+  // Run directory: model.yaml (the workload trained, precisions as trained), metrics.jsonl,
+  // checkpoint.bin, summary.json.
+  std::filesystem::path out;
   bool resume = false;
   int stop_after_epoch = -1;  // >= 0: return after this many epochs (simulates an interruption)
   std::ostream* progress = nullptr;  // progress bar target (a terminal), or none
