@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+#include <omp.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -97,6 +100,27 @@ TEST(Trainer, ResumedRunEndsBitIdenticalToAnUninterruptedOne) {
   for (const auto& entry : fs::directory_iterator(split)) {
     EXPECT_NE(entry.path().extension(), ".partial") << "temporary file left behind: " << entry.path();
   }
+}
+
+TEST(Trainer, TheSameSeedGivesTheSameWeightsAtAnyThreadCount) {
+  // docs/ARCHITECTURE.md "Determinism": every reduction runs in a fixed order (per chunk of
+  // images, per fixed block), so one thread and two give bit-identical training. Batch 128 on
+  // 8x8 images makes the conv layers split into several chunks and the FC into one.
+  const DatasetSplits data{toy_data(256, 1), toy_data(20, 2)};
+  std::vector<std::vector<float>> weights[2];
+  const int before = omp_get_max_threads();
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    auto net = testing::tiny_network(2, 1);
+    TrainConfig c = config(fresh(fmt::format("threads{}", threads)));
+    c.batch = 128;
+    c.epochs = 2;
+    train(*net, data, c);
+    for (Parameter* p : net->parameters()) weights[threads - 1].push_back(p->value);
+  }
+  omp_set_num_threads(before);
+  ASSERT_EQ(weights[0].size(), weights[1].size());
+  for (std::size_t i = 0; i < weights[0].size(); ++i) EXPECT_EQ(weights[0][i], weights[1][i]) << "parameter " << i;
 }
 
 TEST(Trainer, LearnsASeparableTaskAndReportsIt) {

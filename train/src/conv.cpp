@@ -353,9 +353,10 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
   const int k = patch_size();
   const int m = active_out_;
   if (din) din->resize(in.n, in.c, in.h, in.w);
-  const int threads = omp_get_max_threads();
-  thread_grads_.resize(std::size_t(threads));
-  for (auto& grads : thread_grads_) grads.assign(std::size_t(k) * m + m, 0.0f);
+  // One gradient buffer per chunk of images, summed in chunk order below: the result does not
+  // depend on how many threads ran the chunks (docs/ARCHITECTURE.md, "Determinism").
+  chunk_grads_.resize(std::size_t(chunks));
+  for (auto& grads : chunk_grads_) grads.assign(std::size_t(k) * m + m, 0.0f);
 #pragma omp parallel for schedule(static) if (chunks > 1)
   for (int index = 0; index < chunks; ++index) {
     const int first = index * chunk;
@@ -363,7 +364,7 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
     const Eigen::Index rows = Eigen::Index(count) * pixels;
     Scratch& s = thread_scratch();
     float* col = grow(s.col, std::size_t(rows) * k);
-    std::vector<float>& grads = thread_grads_[std::size_t(omp_get_thread_num())];
+    std::vector<float>& grads = chunk_grads_[std::size_t(index)];
     const float* dresult = dout.image(first);  // one image: already pixels x M, column-major
     if (count > 1) {
       float* gathered = grow(s.out, std::size_t(rows) * m);
@@ -388,14 +389,14 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
       col2im(dcol, first, count, g, *din);
     }
   }
-  // Sum the per-thread gradients in thread order (deterministic), apply the STE mask, and
-  // scatter the active slice back into the full-width gradient.
+  // Sum the per-chunk gradients in chunk order, apply the STE mask, and scatter the active slice
+  // back into the full-width gradient.
   const int k2 = shape_.kernel * shape_.kernel;
   for (int o = 0; o < m; ++o) {
     float* dst = weight.grad.data() + std::size_t(o) * shape_.in_channels * k2;
     for (int j = 0; j < k; ++j) {
       float sum = 0.0f;
-      for (const auto& grads : thread_grads_) sum += grads[std::size_t(j) * m + o];
+      for (const auto& grads : chunk_grads_) sum += grads[std::size_t(j) * m + o];
       dst[j] += sum * pass_[std::size_t(o) * k + j];
       for (std::size_t i = 0; i < mix_bits_.size(); ++i) {
         mix_gradient_[i] += double(sum) * mix_quantized_[i][std::size_t(o) * k + j];
@@ -403,7 +404,7 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
     }
     if (!bias.value.empty()) {
       float sum = 0.0f;
-      for (const auto& grads : thread_grads_) sum += grads[std::size_t(k) * m + o];
+      for (const auto& grads : chunk_grads_) sum += grads[std::size_t(k) * m + o];
       bias.grad[o] += sum;
     }
   }

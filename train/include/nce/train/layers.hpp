@@ -71,7 +71,7 @@ class Conv2d {
   std::vector<float> packed_;  // quantized active weights
   std::vector<float> pass_;    // straight-through mask
   WeightQuantization quantization_;
-  std::vector<std::vector<float>> thread_grads_;  // per-thread weight gradients, summed in order
+  std::vector<std::vector<float>> chunk_grads_;  // per-chunk weight gradients, summed in chunk order
   std::vector<int> mix_bits_;
   const std::vector<double>* mix_probabilities_ = nullptr;
   std::vector<std::vector<float>> mix_quantized_;  // Q_{bits_i} of the packed slice, per candidate
