@@ -381,7 +381,15 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
     im2col(in, first, count, g, col);
     MapMat(grads.data(), m, k).noalias() += dy.transpose() * ConstMapMat(col, rows, k);
     if (!bias.value.empty()) {
-      for (int o = 0; o < m; ++o) grads[std::size_t(k) * m + o] += dy.col(o).sum();
+      // A plain loop, not dy.col(o).sum(): Eigen vectorizes a reduction from the first aligned
+      // element, so its rounding would depend on where the heap put this buffer (it did: two
+      // runs differing only in the output directory's name trained differently).
+      for (int o = 0; o < m; ++o) {
+        const float* column = dresult + std::size_t(o) * std::size_t(rows);
+        float sum = 0.0f;
+        for (int r = 0; r < rows; ++r) sum += column[r];
+        grads[std::size_t(k) * m + o] += sum;
+      }
     }
     if (din) {
       float* dcol = grow(s.dcol, std::size_t(rows) * k);
