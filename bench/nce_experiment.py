@@ -61,6 +61,12 @@ def parse_args():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--retrain-epochs", type=int, default=6)
     p.add_argument("--recipe", default="", help="quantizer recipe flags for search and training, e.g. '--alpha-init calibrated'")
+    p.add_argument("--train-limit", type=int, default=0,
+                   help="use the first N training images for search and retraining (0: all 60,000)")
+    p.add_argument("--search-test-limit", type=int, default=0,
+                   help="test images the search evaluates after each epoch (0: all); retraining always tests on all")
+    p.add_argument("--variants", default="",
+                   help="comma-separated subset of the table's variants to run, in this priority (default: all)")
     p.add_argument("--limit", type=int, default=0, help="smoke tests only: use the first N training images")
     p.add_argument("--dry-run", action="store_true", help="print the runs and exit")
     return p.parse_args()
@@ -168,8 +174,19 @@ def main():
     for d in ("search", "retrain", "logs"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
     recipe = args.recipe.split()
+    search_limits = []
     if args.limit:
         recipe += ["--train-limit", str(args.limit), "--test-limit", str(max(16, args.limit // 4))]
+    elif args.train_limit:
+        recipe += ["--train-limit", str(args.train_limit)]
+    if args.search_test_limit and not args.limit:
+        search_limits = ["--test-limit", str(args.search_test_limit)]
+    wanted = [v for v in args.variants.split(",") if v] or VARIANTS
+    unknown = [v for v in wanted if v not in VARIANTS]
+    if unknown:
+        sys.exit(f"nce_experiment.py: unknown variant(s) {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
+    # A reference needs the plain search; w3a3/w4a4 need their simulation too.
+    needed_searches = {"plain" if v == "w32a32" or v in UNIFORM or v == "wrpn" else v for v in wanted}
     seeds = args.seeds.split(",")
     lock = threading.Lock()
 
@@ -181,8 +198,8 @@ def main():
     search_common = ["--model", RESNET, "--dataset", "fashion-mnist", "--bits", "2", "--target", "1.0",
                      "--warmup-epochs", str(args.warmup_epochs), "--search-epochs", str(args.search_epochs),
                      "--arch-lr", str(args.arch_lr), "--threshold", str(args.threshold), "--batch", str(args.batch),
-                     "--seed", "1", "--threads", "1"] + recipe
-    searches = dict(SEARCHES)
+                     "--seed", "1", "--threads", "1"] + recipe + search_limits
+    searches = {v: f for v, f in SEARCHES.items() if v in needed_searches}
     for v, flags in searches.items():
         run = os.path.join(out, "search", v)
         tasks.append(Task(f"search {v}", [args.nce, "search"] + search_common + flags + ["--out", run],
@@ -192,14 +209,16 @@ def main():
     # multiple of the columns adds a column fold, so no multiplier above 1 may fit: WRPN is then
     # the plain network and is not run twice.
     multiplier = wrpn_multiplier(args, out)
-    variants = VARIANTS if multiplier > 1.0 else [v for v in VARIANTS if v != "wrpn"]
-    if multiplier > 1.0:
+    variants = [v for v in wanted if v != "wrpn" or multiplier > 1.0]
+    if multiplier > 1.0 and "wrpn" in wanted:
         wrpn_run = os.path.join(out, "search", "wrpn")
         tasks.append(Task("search wrpn", [args.nce, "search"] + search_common +
                           ["--method", "wrpn", "--hw-loss", "latency", "--wrpn-multiplier", str(multiplier),
                            "--out", wrpn_run],
                           os.path.join(wrpn_run, "report.html"), log=os.path.join(out, "logs", "search-wrpn.log")))
     for v, bits in UNIFORM.items():
+        if v not in wanted:
+            continue
         # The plain network at a uniform precision, simulated on the array.
         def uniform_sim(v=v, bits=bits):
             text = open(os.path.join(out, "search", "plain", "derived.yaml")).read()
@@ -232,6 +251,15 @@ def main():
     order = [t for t in tasks if not t.name.startswith("train")] + [t for t in tasks if t.name.startswith("train")]
     order.sort(key=lambda t: (t.name.startswith("train") and
                               not t.name.startswith(("train plain", "train w32a32", "train w3a3", "train w4a4"))))
+    if args.variants:
+        # Explicit priority: by variant in the order given (a search before its retrainings),
+        # then by seed, so the first variants finish all their seeds first.
+        def rank(t):
+            words = t.name.split()
+            v = words[1]
+            v = "plain" if v == "wrpn" and "wrpn" not in wanted else v
+            return (wanted.index(v) if v in wanted else 0, t.name.startswith("train"), t.name)
+        order.sort(key=rank)
     if args.dry_run:
         for t in order:
             print(t.state, t.name, "after", t.deps or "-")
@@ -243,7 +271,8 @@ def main():
         append_result(f"\n### Search experiment: runs as they complete ({time.strftime('%Y-%m-%d')}, "
                       f"warm-up {args.warmup_epochs} + search {args.search_epochs} epochs, arch lr {args.arch_lr}, "
                       f"threshold {args.threshold}, batch {args.batch}, retraining {args.retrain_epochs} epochs, "
-                      f"recipe '{args.recipe or 'defaults'}'; `bench/nce_experiment.py`)\n")
+                      f"training images {args.train_limit or 60000}, recipe '{args.recipe or 'defaults'}'; "
+                      f"`{' '.join(sys.argv)}`)\n")
     running = {}
     started = time.time()
     while pending or running:
