@@ -34,9 +34,11 @@ class AcceleratorOptions {
   cost_models::AcceleratorConfig resolve() const;
   // Where the config came from, for reports: the file, or the default config's path.
   std::string source() const;
+  // The flags as config-field overrides, in the order resolve() applies them (reports name the
+  // configuration after them).
+  cost_models::ConfigOverrides overrides() const;
 
  private:
-  cost_models::ConfigOverrides overrides() const;
   std::string config_;
   std::string array_;
   std::string dataflow_;

@@ -40,5 +40,9 @@ int run_simulate(const std::vector<std::string>& args);
 int run_cost_table(const std::vector<std::string>& args);
 int run_verify_rtl(const std::vector<std::string>& args);
 int run_search(const std::vector<std::string>& args);
+int run_explore(const std::vector<std::string>& args);
+int run_infer(const std::vector<std::string>& args);
+int run_import(const std::vector<std::string>& args);
+int run_lut(const std::vector<std::string>& args);
 
 }  // namespace nce::app

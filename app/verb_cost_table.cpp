@@ -20,6 +20,7 @@
 
 #include "accelerator_options.hpp"
 #include "cli.hpp"
+#include "flag_ranges.hpp"
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/cost_models/analytical_model.hpp"
 #include "nce/cost_models/cost_table.hpp"
@@ -274,7 +275,7 @@ int run_cost_table(const std::vector<std::string>& args) {
       "out", po::value(&out), "write the table as JSON")(
       "cache-dir", po::value(&cache_dir),
       "entry cache ($XDG_CACHE_HOME/nce/cost-tables or ~/.cache/nce/cost-tables when absent; 'none' disables)")(
-      "validate", po::value(&validate_count)->default_value(0),
+      "validate", ranged(&validate_count, "--validate", non_negative())->default_value(0),
       "re-simulate K random entries in SystemC; exit 1 on any difference")(
       "seed", po::value(&seed)->default_value(1), "seed of --validate's choice and the simulated operands")(
       "explain-energy", "print the per-MAC energy at 2, 4 and 8 bits and where it comes from")(
@@ -288,7 +289,6 @@ int run_cost_table(const std::vector<std::string>& args) {
              options, positionals, args, values)) {
     return kExitOk;
   }
-  if (validate_count < 0) throw UsageError(fmt::format("--validate must be >= 0, got {}", validate_count));
   if (!svg.empty() && staircase_layer.empty()) throw UsageError("--svg needs --staircase LAYER");
 
   const cost_models::AcceleratorConfig config = accelerator.resolve();

@@ -13,6 +13,8 @@
 
 #include "accelerator_options.hpp"
 #include "cli.hpp"
+#include "flag_ranges.hpp"
+#include "nce/train/memory_estimate.hpp"
 #include "recipe_options.hpp"
 #include "nce/cost_models/cost_model.hpp"
 #include "nce/reports/search_report.hpp"
@@ -64,23 +66,23 @@ int run_search(const std::vector<std::string>& args) {
       "method", po::value(&config.method)->default_value("nce"),
       fmt::format("search method: {}; all go through the same derivation, simulation and report",
                   search::SearchMethodRegistry::names_text()).c_str())(
-      "wrpn-multiplier", po::value(&config.wrpn_multiplier)->default_value(1.5), "WRPN's uniform width multiplier")(
-      "target", po::value(&config.target)->default_value(1.0), "r: target cost = r x the plain network's cost")(
-      "lambda", po::value(&config.lambda)->default_value(2.0), "constraint coefficient (TAS/NCE CIFAR: 2)")(
-      "threshold", po::value(&config.threshold)->default_value(0.3), "expansion threshold T (CIFAR: 0.3)")(
-      "max-multiplier", po::value(&config.max_multiplier)->default_value(2.0), "widest width / base width")(
-      "space-multiplier", po::value(&config.space_multiplier)->default_value(1.0),
+      "wrpn-multiplier", ranged(&config.wrpn_multiplier, "--wrpn-multiplier", positive())->default_value(1.5), "WRPN's uniform width multiplier")(
+      "target", ranged(&config.target, "--target", positive())->default_value(1.0), "r: target cost = r x the plain network's cost")(
+      "lambda", ranged(&config.lambda, "--lambda", non_negative())->default_value(2.0), "constraint coefficient (TAS/NCE CIFAR: 2)")(
+      "threshold", ranged(&config.threshold, "--threshold (a softmax probability)", open_interval(0, 1))->default_value(0.3), "expansion threshold T (CIFAR: 0.3)")(
+      "max-multiplier", ranged(&config.max_multiplier, "--max-multiplier", at_least(1))->default_value(2.0), "widest width / base width")(
+      "space-multiplier", ranged(&config.space_multiplier, "--space-multiplier", positive())->default_value(1.0),
       "initial candidates: TAS ratios of this x the base width (2 = TAS from a 2x space)")(
-      "warmup-epochs", po::value(&config.warmup_epochs)->default_value(1), "warm-up epochs (weights only)")(
-      "search-epochs", po::value(&config.search_epochs)->default_value(1), "bi-level search epochs")(
-      "batch", po::value(&config.batch)->default_value(128), "batch size")(
-      "lr", po::value(&config.lr)->default_value(0.1), "weight learning rate (cosine)")(
-      "arch-lr", po::value(&config.arch_lr)->default_value(1e-3), "architecture Adam learning rate (TAS: 1e-3)")(
+      "warmup-epochs", ranged(&config.warmup_epochs, "--warmup-epochs", non_negative())->default_value(1), "warm-up epochs (weights only)")(
+      "search-epochs", ranged(&config.search_epochs, "--search-epochs", non_negative())->default_value(1), "bi-level search epochs")(
+      "batch", ranged(&config.batch, "--batch (batch norm needs a batch)", at_least(2))->default_value(128), "batch size")(
+      "lr", ranged(&config.lr, "--lr", positive())->default_value(0.1), "weight learning rate (cosine)")(
+      "arch-lr", ranged(&config.arch_lr, "--arch-lr", positive())->default_value(1e-3), "architecture Adam learning rate (TAS: 1e-3)")(
       "seed", po::value(&config.seed)->default_value(1), "seed")(
-      "train-limit", po::value(&train_limit), "use only the first N training images (split in halves)")(
-      "test-limit", po::value(&test_limit), "use only the first N test images")(
+      "train-limit", ranged(&train_limit, "--train-limit", at_least(2)), "use only the first N training images (split in halves)")(
+      "test-limit", ranged(&test_limit, "--test-limit", at_least(1)), "use only the first N test images")(
       "cost-cache", po::value(&cache_dir), "cost-table cache directory (default: RUN/cost-cache)")(
-      "threads", po::value(&threads), "threads (default: all cores)")(
+      "threads", ranged(&threads, "--threads", between(1, 1024)), "threads (default: all cores)")(
       "out", po::value(&out)->required(), "run directory")(
       "resume", po::bool_switch(&config.resume), "continue from RUN/checkpoint.bin")(
       "candidates", po::value(&candidates)->default_value("tas"),
@@ -124,24 +126,6 @@ int run_search(const std::vector<std::string>& args) {
   if (!(config.low_bits == 32 || (config.low_bits >= 2 && config.low_bits <= 16))) {
     throw UsageError(fmt::format("--bits must be 2..16 or 32, got {}", config.low_bits));
   }
-  auto require = [](bool ok, const std::string& message) {
-    if (!ok) throw UsageError(message);
-  };
-  require(config.target > 0, fmt::format("--target must be positive, got {}", config.target));
-  require(config.threshold > 0 && config.threshold < 1,
-          fmt::format("--threshold must lie in (0, 1) (a softmax probability), got {}", config.threshold));
-  require(config.max_multiplier >= 1.0, fmt::format("--max-multiplier must be at least 1, got {}", config.max_multiplier));
-  require(config.space_multiplier > 0, fmt::format("--space-multiplier must be positive, got {}", config.space_multiplier));
-  require(config.wrpn_multiplier > 0, fmt::format("--wrpn-multiplier must be positive, got {}", config.wrpn_multiplier));
-  require(config.warmup_epochs >= 0, fmt::format("--warmup-epochs must be >= 0, got {}", config.warmup_epochs));
-  require(config.search_epochs >= 0, fmt::format("--search-epochs must be >= 0, got {}", config.search_epochs));
-  require(config.batch >= 2, fmt::format("--batch must be at least 2 (batch norm needs a batch), got {}", config.batch));
-  require(config.lr > 0, fmt::format("--lr must be positive, got {}", config.lr));
-  require(config.arch_lr > 0, fmt::format("--arch-lr must be positive, got {}", config.arch_lr));
-  require(config.lambda >= 0, fmt::format("--lambda must be >= 0, got {}", config.lambda));
-  require(!values.count("train-limit") || train_limit >= 2, fmt::format("--train-limit must be at least 2, got {}", train_limit));
-  require(!values.count("test-limit") || test_limit >= 1, fmt::format("--test-limit must be at least 1, got {}", test_limit));
-  require(!values.count("threads") || threads >= 1, fmt::format("--threads must be at least 1, got {}", threads));
   if (threads > 0) omp_set_num_threads(threads);
   config.dataset = dataset;
   config.out = out;
@@ -149,9 +133,12 @@ int run_search(const std::vector<std::string>& args) {
 
   const workloads::Workload workload = resolve_search_model(model, dataset);
   const cost_models::AcceleratorConfig accelerator_config = accelerator.resolve();
-  core::prepare_output_directory(out);
+  // The supernet holds every candidate's BN output and the weighted mix besides the engine's
+  // usual copies (about 10 per layer output), at up to --max-multiplier times the widths.
+  train::check_training_memory(workload, config.batch, "the search", 10.0 * config.max_multiplier);
   train::DatasetSplits data = train::load_dataset(dataset, data_dir);
   train::check_model_fits(workload, data.train, dataset);
+  core::prepare_output_directory(out);  // after every check of the input: a refused run creates nothing
   if (train_limit > 0) data.train.truncate(train_limit);
   if (test_limit > 0) data.test.truncate(test_limit);
 

@@ -21,17 +21,19 @@ int run_simulate(const std::vector<std::string>& args) {
   std::string pe_model = "behavioral";
   std::string out;
   std::uint64_t seed = 1;
+  bool all_layers = false;
   AcceleratorOptions accelerator;
   po::options_description options;
   options.add_options()("workload", po::value(&workload_name)->required(), "zoo model name or workload file");
   accelerator.add_to(options);
   options.add_options()("pe-model", po::value(&pe_model)->default_value("behavioral"), "behavioral or rtl")(
       "seed", po::value(&seed)->default_value(1), "seed of the random operand codes")(
+      "all-layers", po::bool_switch(&all_layers), "list pool/add layers (0 array cycles) in report.md and stdout too")(
       "out", po::value(&out)->required(), "output directory (layers.csv, summary.json, report.html, report.md)");
   po::positional_options_description positionals;
   po::variables_map values;
   if (!parse("usage: nce simulate --workload NAME|FILE [--config FILE] [--array RxC] [--dataflow ws|os|is] "
-             "[--pe-model behavioral|rtl] [--set KEY=VALUE ...] --out DIR",
+             "[--pe-model behavioral|rtl] [--set KEY=VALUE ...] [--all-layers] --out DIR",
              options, positionals, args, values)) {
     return kExitOk;
   }
@@ -48,6 +50,9 @@ int run_simulate(const std::vector<std::string>& args) {
   report.config = config;
   report.pe_model = std::string(sim::to_string(sim_options.pe_model));
   report.source = accelerator.source();
+  report.overrides = accelerator.overrides();
+  report.workload = workload;
+  report.show_all_layers = all_layers;
   for (const workloads::Layer& layer : workload.layers) {
     report.precisions.push_back(layer.has_weights() ? fmt::format("W{}A{}", layer.precision.weight_bits,
                                                                   layer.precision.act_bits)
@@ -66,10 +71,13 @@ int run_simulate(const std::vector<std::string>& args) {
       "{} on {}x{} {}: {} cycles ({:.1f} us at {} MHz), utilization {:.3f}, energy {:.3f} uJ ({})\n",
       workload.name, config.rows, config.cols, config.dataflow, t.cycles, double(t.cycles) / config.clock_mhz,
       config.clock_mhz, t.utilization(config.pes()), t.energy.total() / 1e6, config.energy.name);
+  std::cout << reports::summary_text(report);
   std::cout << fmt::format("simulated {} cycles in {:.3f} s wall ({:.2f} M cycles/s)\n", t.cycles, seconds,
                            seconds > 0 ? double(t.cycles) / seconds / 1e6 : 0.0);
-  std::cout << fmt::format("report: {}/report.html (also layers.csv, summary.json, report.md, COMPUTE_REPORT.csv)\n",
-                           out);
+  std::cout << fmt::format(
+      "report: {}/report.html (also layers.csv, summary.json, report.md, COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, "
+      "DETAILED_ACCESS_REPORT.csv)\n",
+      out);
   return kExitOk;
 }
 

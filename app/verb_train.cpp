@@ -5,7 +5,9 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "flag_ranges.hpp"
 #include "recipe_options.hpp"
+#include "nce/train/memory_estimate.hpp"
 #include "nce/train/network.hpp"
 #include "nce/train/trainer.hpp"
 #include "nce/core/input_error.hpp"
@@ -41,16 +43,16 @@ int run_train(const std::vector<std::string>& args) {
       "data-dir", po::value(&data_dir), "dataset directory (default: Debian's fashion-mnist; data/cifar-10-batches-bin)")(
       "bits", po::value(&bits),
       "bit width of the W2A2 layers (2, 3, 4, 8; 32 = everything in float); default: the workload's precisions")(
-      "epochs", po::value(&config.epochs)->default_value(1), "training epochs")(
-      "batch", po::value(&config.batch)->default_value(128), "batch size")(
-      "lr", po::value(&config.lr)->default_value(0.1), "initial learning rate (cosine schedule to 0)")(
-      "momentum", po::value(&config.momentum)->default_value(0.9), "SGD momentum")(
-      "weight-decay", po::value(&config.weight_decay)->default_value(4e-4), "L2 weight decay")(
+      "epochs", ranged(&config.epochs, "--epochs", at_least(1))->default_value(1), "training epochs")(
+      "batch", ranged(&config.batch, "--batch", at_least(2))->default_value(128), "batch size")(
+      "lr", ranged(&config.lr, "--lr", positive())->default_value(0.1), "initial learning rate (cosine schedule to 0)")(
+      "momentum", ranged(&config.momentum, "--momentum", from_to_below(0, 1))->default_value(0.9), "SGD momentum")(
+      "weight-decay", ranged(&config.weight_decay, "--weight-decay", non_negative())->default_value(4e-4), "L2 weight decay")(
       "seed", po::value(&config.seed)->default_value(1), "seed of initialisation, shuffling and augmentation")(
-      "train-limit", po::value(&train_limit), "use only the first N training images")(
-      "test-limit", po::value(&test_limit), "use only the first N test images")(
+      "train-limit", ranged(&train_limit, "--train-limit", at_least(2)), "use only the first N training images")(
+      "test-limit", ranged(&test_limit, "--test-limit", at_least(1)), "use only the first N test images")(
       "no-augment", po::bool_switch(&no_augment), "no random crop / flip")(
-      "threads", po::value(&threads), "threads (default: all cores)")(
+      "threads", ranged(&threads, "--threads", between(1, 1024)), "threads (default: all cores)")(
       "out", po::value(&out)->required(), "run directory: metrics.jsonl, checkpoint.bin, summary.json")(
       "resume", po::bool_switch(&config.resume), "continue from RUN/checkpoint.bin");
   recipe.add_to(options);
@@ -63,8 +65,6 @@ int run_train(const std::vector<std::string>& args) {
   if (values.count("bits") && !(bits == 32 || (bits >= 2 && bits <= 16))) {
     throw UsageError(fmt::format("--bits must be 2..16 or 32, got {}", bits));
   }
-  if (config.epochs < 1) throw UsageError("--epochs must be at least 1");
-  if (config.batch < 2) throw UsageError("--batch must be at least 2");
   const train::QuantRecipe quant_recipe = recipe.resolve();
   if (threads > 0) omp_set_num_threads(threads);
 
@@ -75,6 +75,7 @@ int run_train(const std::vector<std::string>& args) {
       if (layer.has_weights() && layer.precision == workloads::Precision{2, 2}) layer.precision = {bits, bits};
     }
   }
+  train::check_training_memory(workload, config.batch, "training");
   train::DatasetSplits data = train::load_dataset(dataset, data_dir);
   train::check_model_fits(workload, data.train, dataset);
   data.train.truncate(train_limit);
@@ -87,9 +88,9 @@ int run_train(const std::vector<std::string>& args) {
   config.description = quantize ? (values.count("bits") ? fmt::format("W{}A{} body", bits, bits) : "workload precisions")
                                 : "W32A32";
   train::Network network(workload, config.seed, quantize, quant_recipe);
-  std::cerr << fmt::format("training {} ({}) on {}: {} train / {} test images, {} epochs, batch {}, {} threads\n",
-                           workload.name, config.description, dataset, data.train.size(), data.test.size(),
-                           config.epochs, config.batch, omp_get_max_threads());
+  config.banner = fmt::format("training {} ({}) on {}: {} train / {} test images, {} epochs, batch {}, {} threads",
+                              workload.name, config.description, dataset, data.train.size(), data.test.size(),
+                              config.epochs, config.batch, omp_get_max_threads());
   const train::TrainResult result = train::train(network, data, config);
   std::cout << fmt::format("test accuracy {:.2f}% ({} images); results in {}/summary.json\n",
                            100.0 * result.test_accuracy, data.test.size(), out);

@@ -11,6 +11,7 @@
 
 #include "accelerator_options.hpp"
 #include "cli.hpp"
+#include "flag_ranges.hpp"
 #include "nce/rtl/array_driver.hpp"
 #include "nce/rtl/random_tiles.hpp"
 #include "nce/core/input_error.hpp"
@@ -33,7 +34,7 @@ int run_verify_rtl(const std::vector<std::string>& args) {
   po::options_description options("verify-rtl");
   options.add_options()
       ("array", po::value(&array_text)->default_value("16x16"), "array size ROWSxCOLS (a verilated size)")
-      ("tiles", po::value(&tiles)->default_value(1000), "random GEMM tiles to check")
+      ("tiles", ranged(&tiles, "--tiles", between(1, 1e9))->default_value(1000), "random GEMM tiles to check")
       ("seed", po::value(&seed)->default_value(1), "random seed (same seed, same tiles)")
       ("trace", po::value(&trace_path),
        "write a waveform of the whole run, VCD or FST by the file's extension (GTKWave opens both); "
@@ -47,7 +48,6 @@ int run_verify_rtl(const std::vector<std::string>& args) {
   if (!parse(usage, options, {}, args, values)) return kExitOk;
 
   const ArraySize size = parse_array(array_text);
-  if (tiles < 1) throw UsageError(fmt::format("--tiles {}: must be at least 1", tiles));
   if (seed < 0) throw UsageError(fmt::format("--seed {}: must not be negative", seed));
   if (format != "table" && format != "json") throw UsageError(fmt::format("--format '{}': expected table or json", format));
   rtl::Waveform waveform = rtl::Waveform::none;

@@ -10,6 +10,18 @@ find_package(fmt REQUIRED)
 # GCC's libgomp: the training engine splits batches over the cores (search/).
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(verilator REQUIRED HINTS /usr/share/verilator)
+# ONNX import (workloads/src/onnx_import.cpp): Debian's libonnx-dev ships the generated protobuf
+# classes (target onnx_proto), which link protobuf::libprotobuf from libprotobuf-dev.
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)
+# The Python module (python/, docs/PYTHON.md) and its tests: Debian's python3 (its python3-dev
+# headers, python3-numpy and python3-torch live there) unless -DPython3_EXECUTABLE says otherwise,
+# so that a python3 earlier on PATH (pyenv, a virtualenv) does not pick the ABI.
+if(NOT DEFINED Python3_EXECUTABLE AND EXISTS /usr/bin/python3)
+  set(Python3_EXECUTABLE /usr/bin/python3)
+endif()
+find_package(Python3 REQUIRED COMPONENTS Interpreter Development.Module)
+find_package(pybind11 2.10 REQUIRED CONFIG)
 
 # SystemC ships only a pkg-config file on Debian. Its library was built as C++17, so
 # every C++20 translation unit that includes it must pin SC_CPLUSPLUS or the link fails

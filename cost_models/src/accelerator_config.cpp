@@ -323,6 +323,16 @@ AcceleratorConfig accelerator_config_from_yaml(const std::string& text, const st
   } catch (const YAML::Exception& error) {
     throw core::InputError(fmt::format("{}: {}", source_name, error.what()));
   }
+  // A config file that parses to nothing, or to something other than a mapping of fields, is a
+  // mistake (a wrong file, a truncated download), not a request for the defaults.
+  if (!root || root.IsNull()) {
+    throw core::InputError(fmt::format("{}: empty config (no fields); omit --config to use the defaults", source_name));
+  }
+  if (!root.IsMap()) {
+    throw core::InputError(fmt::format("{}: not an accelerator config: expected a YAML mapping of fields "
+                                       "(array:, buffers:, ...), found {}",
+                                       source_name, root.IsScalar() ? "a single value" : "a list"));
+  }
   try {
     return from_node(root, source_name, overrides, preset_dir);
   } catch (const YAML::Exception& error) {
@@ -338,10 +348,16 @@ AcceleratorConfig accelerator_config_from_scalesim(const std::string& text, cons
   std::istringstream in(text);
   std::string line;
   int line_no = 0;
+  bool in_presets = false;
+  int presets = 0;
   while (std::getline(in, line)) {
     ++line_no;
     line = trim(line.substr(0, line.find('#')));
-    if (line.empty() || line.front() == '[') continue;
+    if (line.empty()) continue;
+    if (line.front() == '[') {
+      in_presets = line == "[architecture_presets]";
+      continue;
+    }
     const auto sep = line.find_first_of(":=");
     if (sep == std::string::npos) throw core::InputError(fmt::format("{}:{}: expected 'Key : value'", source_name, line_no));
     const std::string key = trim(line.substr(0, sep));
@@ -353,7 +369,19 @@ AcceleratorConfig accelerator_config_from_scalesim(const std::string& text, cons
         {"Bandwidth", "dram.bytes_per_cycle"},   {"run_name", "name"}};
     const auto it = kKeys.find(key);
     if (it == kKeys.end()) continue;
+    if (key != "run_name") {
+      if (!in_presets) {
+        throw core::InputError(fmt::format("{}:{}: '{}' outside the [architecture_presets] section", source_name,
+                                           line_no, key));
+      }
+      ++presets;
+    }
     set_path(root, it->second, value);
+  }
+  if (presets == 0) {
+    throw core::InputError(fmt::format("{}: no [architecture_presets] fields (ArrayHeight, ArrayWidth, ...): not a "
+                                       "SCALE-Sim config",
+                                       source_name));
   }
   return from_node(root, source_name, overrides, default_config_dir());
 }

@@ -194,7 +194,12 @@ CostTable build_cost_table(const std::string& workload_name, std::vector<LayerTa
   std::map<std::string, std::map<std::string, CostEntry>> cached;
   std::int64_t from_cache = 0;
   if (cache_dir) {
-    std::filesystem::create_directories(*cache_dir);
+    std::error_code error;
+    std::filesystem::create_directories(*cache_dir, error);
+    if (error || !std::filesystem::is_directory(*cache_dir)) {
+      throw core::InputError(fmt::format("cost-table cache directory '{}': {}", cache_dir->string(),
+                                         error ? error.message() : "exists and is not a directory"));
+    }
     for (Job& job : jobs) {
       auto [it, fresh] = cached.try_emplace(job.key);
       if (fresh) load_cache(cache_file(*cache_dir, job.key), job.key, it->second);

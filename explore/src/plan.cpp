@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <filesystem>
 #include <set>
 
 #include "nce/core/input_error.hpp"
+#include "nce/train/memory_estimate.hpp"
 #include "nce/cost_models/cost_model.hpp"
 #include "nce/cost_models/cost_table.hpp"
 #include "nce/cost_models/pe_synthesis.hpp"
@@ -59,8 +62,17 @@ void check_search(const SearchSpec& s) {
   require(s.max_multiplier >= 1, fmt::format("--max-multiplier must be at least 1, got {}", s.max_multiplier));
 }
 
+// "networks/resnet50-x1.25.yaml", "networks/resnet50-stages-1-1.5-2.yaml".
+std::string network_file_name(const std::string& workload, const std::string& label) {
+  std::string name = fmt::format("{}-{}", workload, label);
+  for (char& c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) c = '-';
+  }
+  return fmt::format("networks/{}.yaml", name);
+}
+
 PlannedNetwork planned(std::string workload, std::string label, workloads::Workload network) {
-  PlannedNetwork out{std::move(workload), std::move(label), std::move(network), {}};
+  PlannedNetwork out{std::move(workload), std::move(label), std::move(network), {}, {}};
   out.infos = workloads::analyze(out.network);
   return out;
 }
@@ -95,7 +107,10 @@ std::vector<PlannedNetwork> plan_networks(const GridSpec& spec, std::string& has
       networks.push_back(planned(base.name, "searched", base));
       continue;
     }
-    for (const WidthPattern& pattern : patterns) networks.push_back(planned(base.name, pattern.label(), apply_pattern(base, pattern)));
+    for (const WidthPattern& pattern : patterns) {
+      networks.push_back(planned(base.name, pattern.label(), apply_pattern(base, pattern)));
+      networks.back().file = network_file_name(base.name, pattern.label());
+    }
   }
   std::vector<std::string> paths;
   for (const NetworkFile& file : spec.networks) {
@@ -113,6 +128,7 @@ std::vector<PlannedNetwork> plan_networks(const GridSpec& spec, std::string& has
     }
     hashed += workloads::workload_to_yaml(network);
     networks.push_back(planned(group, file.path, std::move(network)));
+    networks.back().file = std::filesystem::absolute(file.path).lexically_normal().string();
   }
   require_unique(paths, "--networks");
   return networks;
@@ -198,6 +214,31 @@ workloads::Workload resolve_search_workload(const std::string& name, const std::
   return workloads::load_workload(name);
 }
 
+// Refuses a grid too large to plan, from the axes' lengths alone (before any config is loaded
+// or point enumerated): the count is a product of list lengths and is computed in double so a
+// hostile spec cannot overflow it.
+void check_grid_size(const GridSpec& spec) {
+  const double patterns = std::max<double>(1.0, double(spec.widths.size() + spec.stage_widths.size()));
+  const double networks = double(spec.workloads.size()) * (spec.search.enabled ? 1.0 : patterns) + double(spec.networks.size());
+  double configs = std::max<double>(1.0, double(spec.arrays.size())) * std::max<double>(1.0, double(spec.dataflows.size()));
+  for (const SetAxis& axis : spec.sets) configs *= std::max<double>(1.0, double(axis.values.size()));
+  double searches = 1.0;
+  if (spec.search.enabled) {
+    searches = double(spec.search.methods.size()) * double(spec.search.hw_losses.size()) * double(spec.search.targets.size());
+  }
+  const double points = networks * configs * searches;
+  require(points <= double(kMaxGridPoints),
+          fmt::format("the grid has {:.3g} points ({:.0f} networks x {:.0f} accelerators x {:.0f} searches), more than the "
+                      "{} one run plans; narrow the axes or split the study into several specs",
+                      points, networks, configs, searches, kMaxGridPoints));
+  const double memory = double(train::physical_memory_bytes());
+  const double needed = points * double(kBytesPerPoint);
+  require(memory <= 0 || needed <= 0.8 * memory,
+          fmt::format("the grid has {:.0f} points, whose records need about {:.1f} GiB, more than 80% of this machine's "
+                      "{:.1f} GiB; narrow the axes or split the study into several specs",
+                      points, needed / double(1u << 30), memory / double(1u << 30)));
+}
+
 Plan make_plan(const GridSpec& spec) {
   require(!spec.workloads.empty() || !spec.networks.empty(),
           "empty grid: give --workload or --networks (on the command line or in --spec)");
@@ -207,6 +248,7 @@ Plan make_plan(const GridSpec& spec) {
             "--search chooses the channel widths: drop --widths, --stage-widths and --networks");
     check_search(spec.search);
   }
+  check_grid_size(spec);
   Plan plan;
   plan.spec = spec;
   std::string hashed = to_json(spec).dump() + "\n";

@@ -19,6 +19,7 @@ PointRecord record_of(const Plan& plan, const PlannedPoint& point) {
   r.sets = config.sets;
   if (plan.searching()) r.search = plan.searches[point.search].label();
   r.area_source = config.area.source;
+  r.network_file = network.file;
   r.spec = plan.hash;
   return r;
 }
@@ -32,7 +33,7 @@ nlohmann::json to_json(const PointRecord& r) {
                          {"metrics", r.metrics},   {"area_source", r.area_source},
                          {"spec", r.spec},         {"rank", r.rank},         {"seconds", r.seconds}};
   if (!r.feasible) json["problem"] = r.problem;
-  if (!r.derived.empty()) json["derived"] = r.derived;
+  json["network_file"] = r.network_file;
   return json;
 }
 
@@ -51,7 +52,7 @@ PointRecord record_from_json(const nlohmann::json& json, const std::string& sour
     r.problem = json.value("problem", std::string());
     r.metrics = json.at("metrics").get<MetricValues>();
     r.area_source = json.at("area_source").get<std::string>();
-    r.derived = json.value("derived", std::string());
+    r.network_file = json.at("network_file").get<std::string>();
     r.spec = json.at("spec").get<std::string>();
     r.rank = json.at("rank").get<int>();
     r.seconds = json.at("seconds").get<double>();

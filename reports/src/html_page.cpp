@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <limits>
 #include "nce/core/input_error.hpp"
 
 namespace nce::reports {
@@ -107,6 +111,106 @@ std::string to_html(const Table& table, const std::string& css_class) {
     out += "</tr>\n";
   }
   return out + "</tbody>\n</table>\n";
+}
+
+namespace {
+
+// The number a cell starts with ("1,234", "45.2%", "3.5 us"); NaN when it starts with none.
+double leading_number(const std::string& cell) {
+  std::string digits;
+  for (char c : cell) {
+    if (c == ',') continue;
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E') {
+      digits += c;
+    } else {
+      break;
+    }
+  }
+  if (digits.empty()) return std::numeric_limits<double>::quiet_NaN();
+  char* end = nullptr;
+  const double value = std::strtod(digits.c_str(), &end);
+  return end == digits.c_str() ? std::numeric_limits<double>::quiet_NaN() : value;
+}
+
+}  // namespace
+
+std::string sortable_table_html(const SortableTable& sortable, const std::string& id) {
+  const Table& table = sortable.table;
+  const std::size_t columns = table.header.size();
+  const std::size_t rows = table.rows.size();
+  // Rank of every row in every column (ties keep the original order).
+  std::vector<std::vector<std::size_t>> rank(columns, std::vector<std::size_t>(rows));
+  for (std::size_t c = 0; c < columns; ++c) {
+    std::vector<std::size_t> order(rows);
+    for (std::size_t r = 0; r < rows; ++r) order[r] = r;
+    const bool numeric = right_aligned(table, c);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      const std::string& x = table.rows[a][c];
+      const std::string& y = table.rows[b][c];
+      if (numeric) {
+        const double u = leading_number(x), v = leading_number(y);
+        if (std::isnan(u) || std::isnan(v)) return std::isnan(v) && !std::isnan(u);  // blanks last
+        return u < v;
+      }
+      return x < y;
+    });
+    for (std::size_t position = 0; position < rows; ++position) rank[c][order[position]] = position + 1;
+  }
+  // Column widths in characters, the same for every row so the per-row grids line up.
+  std::string template_columns;
+  for (std::size_t c = 0; c < columns; ++c) {
+    std::size_t width = table.header[c].size() + 3;
+    for (const auto& row : table.rows) width = std::max(width, row[c].size() + 2);
+    template_columns += fmt::format(" {}ch", std::min<std::size_t>(std::max<std::size_t>(width, 5), 44));
+  }
+  const std::string sid = escape_html(id);
+  std::string css = fmt::format(
+      "<style>\n#{0} input.sort {{ display: none; }}\n#{0} table {{ display: block; overflow-x: auto; }}\n"
+      "#{0} thead, #{0} tbody {{ display: flex; flex-direction: column; width: max-content; }}\n"
+      "#{0} tr {{ display: grid; grid-template-columns:{1}; }}\n"
+      "#{0} th label {{ cursor: pointer; color: #0072B2; padding: 0 .15em; }}\n"
+      "#{0} td, #{0} th {{ overflow-wrap: anywhere; }}\n"
+      "#{0} tbody tr.optional {{ display: none; }}\n#{0}-all:checked ~ table tbody tr.optional {{ display: grid; }}\n",
+      sid, template_columns);
+  std::string inputs;
+  if (!sortable.toggle_label.empty()) {
+    inputs += fmt::format("<input type=\"checkbox\" id=\"{0}-all\"><label for=\"{0}-all\"> {1}</label>\n", sid,
+                          escape_html(sortable.toggle_label));
+  }
+  for (std::size_t c = 0; c < columns; ++c) {
+    inputs += fmt::format(
+        "<input class=\"sort\" type=\"radio\" name=\"{0}-sort\" id=\"{0}-s{1}a\"><input class=\"sort\" type=\"radio\" "
+        "name=\"{0}-sort\" id=\"{0}-s{1}d\">\n",
+        sid, c);
+    css += fmt::format(
+        "#{0}-s{1}a:checked ~ table tbody tr {{ order: var(--k{1}); }}\n"
+        "#{0}-s{1}d:checked ~ table tbody tr {{ order: calc(-1 * var(--k{1})); }}\n"
+        "#{0}-s{1}a:checked ~ table thead th:nth-child({2}), #{0}-s{1}d:checked ~ table thead th:nth-child({2}) "
+        "{{ background: #d6e6f5; }}\n",
+        sid, c, c + 1);
+  }
+  css += "</style>\n";
+  std::string html = css + fmt::format("<div class=\"sortable\" id=\"{}\">\n", sid) + inputs;
+  html += "<table class=\"data\">\n<thead><tr>";
+  for (std::size_t c = 0; c < columns; ++c) {
+    html += fmt::format(
+        "<th>{1} <label for=\"{0}-s{2}a\" title=\"sort ascending\">&#9650;</label><label for=\"{0}-s{2}d\" "
+        "title=\"sort descending\">&#9660;</label></th>",
+        sid, escape_html(table.header[c]), c);
+  }
+  html += "</tr></thead>\n<tbody>\n";
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::string style;
+    for (std::size_t c = 0; c < columns; ++c) style += fmt::format("--k{}:{};", c, rank[c][r]);
+    const bool optional = r < sortable.optional_rows.size() && sortable.optional_rows[r];
+    html += fmt::format("<tr{} style=\"{}\">", optional ? " class=\"optional\"" : "", style);
+    for (std::size_t c = 0; c < columns; ++c) {
+      html += right_aligned(table, c) ? "<td class=\"num\">" : "<td>";
+      html += escape_html(table.rows[r][c]) + "</td>";
+    }
+    html += "</tr>\n";
+  }
+  return html + "</tbody>\n</table>\n</div>\n";
 }
 
 HtmlPage::HtmlPage(std::string title) : title_(std::move(title)) {}

@@ -28,12 +28,19 @@ std::vector<Case> zoo_layer_kinds() {
     for (std::size_t i = 0; i < infos.size(); ++i) {
       workloads::Layer layer = w.layers[i];
       if (!layer.has_weights()) continue;
+      // Grouped convs (MobileNetV2's depthwise) form one kind whatever their group count.
       const auto key = std::make_tuple(int(layer.type), layer.kernel_h, layer.kernel_w, layer.stride, layer.padding,
-                                       layer.groups, layer.precision.weight_bits, layer.precision.act_bits);
+                                       std::min(layer.groups, 2), layer.precision.weight_bits, layer.precision.act_bits);
       if (kinds.contains(key)) continue;
       workloads::TensorShape in = infos[i].in;
       if (layer.type == workloads::LayerType::fc) {
         in = {40, 1, 1};
+      } else if (layer.groups > 1) {  // fewer groups, the same channels per group
+        const int per_in = in.channels / layer.groups;
+        const int per_out = layer.out_channels / layer.groups;
+        layer.groups = std::max(1, std::min(24 / per_in, 20 / per_out));
+        in = {layer.groups * per_in, std::min(in.height, 9), std::min(in.width, 9)};
+        layer.out_channels = layer.groups * per_out;
       } else {
         in = {std::min(in.channels, 24), std::min(in.height, 9), std::min(in.width, 9)};
       }

@@ -83,6 +83,65 @@ TEST(Zoo, DefaultPrecisionKeepsFirstLastAndShortcutsAtEightBits) {
   EXPECT_EQ(r50.layer("layer1.0.shortcut").precision, (Precision{8, 8}));
 }
 
+// MobileNetV2 (Sandler et al. 2018, Table 4): 300M multiply-adds at 224x224, width 1.0. The
+// paper prints 3.4M parameters; the architecture of its Table 2 has 3,504,872 counted as every
+// zoo model is counted (conv and FC weights, the FC bias, BN's gamma and beta), which is the
+// figure torchvision publishes for its mobilenet_v2 (num_params 3504872, 0.30 GFLOPS) and what
+// PyTorch counts for the same network (tests/workloads/onnx/export_fixtures.py --counts).
+TEST(Zoo, MobileNetV2MatchesThePaperAndTorchvision) {
+  const Workload w = zoo::make("mobilenetv2");
+  const WorkloadTotals sum = totals(analyze(w));
+  expect_matches_paper(sum.macs, 300, 0, 1e6, "MACs");
+  EXPECT_EQ(sum.macs, 300'774'272);
+  EXPECT_EQ(sum.params, 3'504'872);
+  EXPECT_EQ(w.input, (TensorShape{3, 224, 224}));
+  EXPECT_EQ(analyze(w).back().out, (TensorShape{1000, 1, 1}));
+}
+
+// The CIFAR variant: the same blocks with the stem and stage 2 at stride 1 and 10 classes. Its
+// parameters are the ImageNet network's less the classifier's difference (1280 x 990 weights and
+// 990 biases); its MACs are PyTorch's count of the same network (onnx_torch_test.sh checks both).
+TEST(Zoo, MobileNetV2CifarTotalsAreExact) {
+  const WorkloadTotals sum = totals(analyze(zoo::make("mobilenetv2-cifar")));
+  EXPECT_EQ(sum.params, 3'504'872 - 1280 * 990 - 990);
+  EXPECT_EQ(sum.params, 2'236'682);
+  EXPECT_EQ(sum.macs, 87'976'448);
+}
+
+TEST(Zoo, MobileNetV2BlocksAreDepthwiseAndLinear) {
+  const Workload w = zoo::make("mobilenetv2-cifar");
+  const std::vector<LayerInfo> infos = analyze(w);
+  int depthwise = 0;
+  int adds = 0;
+  for (std::size_t i = 0; i < w.layers.size(); ++i) {
+    const Layer& layer = w.layers[i];
+    if (layer.type == LayerType::add) {
+      ++adds;
+      EXPECT_FALSE(layer.relu) << layer.name;  // linear bottleneck: no ReLU after the add
+    }
+    if (layer.type != LayerType::conv || layer.groups == 1) continue;
+    ++depthwise;
+    EXPECT_EQ(layer.groups, infos[i].in.channels) << layer.name;
+    EXPECT_EQ(layer.out_channels, infos[i].in.channels) << layer.name;
+    EXPECT_EQ(infos[i].gemm, (GemmDims{9, 1, std::int64_t{infos[i].out.height} * infos[i].out.width, layer.groups}))
+        << layer.name;
+    EXPECT_FALSE(layer.searchable) << layer.name;  // tied to its groups
+  }
+  EXPECT_EQ(depthwise, 17);  // one per block: 1 + 2 + 3 + 4 + 3 + 3 + 1
+  EXPECT_EQ(adds, 10);       // every block but the first of each stage
+  // 32x32 -> 32 (stem, stage 2 at stride 1) -> 16 -> 8 -> 4.
+  EXPECT_EQ(infos[std::size_t(&w.layer("stage2.block1.dw") - w.layers.data())].out, (TensorShape{144, 32, 32}));
+  EXPECT_EQ(infos[std::size_t(&w.layer("conv_last") - w.layers.data())].out, (TensorShape{1280, 4, 4}));
+  // Only the stem and the classifier are W8A8: no projection shortcuts.
+  for (const Layer& layer : w.layers) {
+    if (!layer.has_weights()) continue;
+    const bool wide = layer.name == "conv1" || layer.name == "fc";
+    EXPECT_EQ(layer.precision, wide ? (Precision{8, 8}) : (Precision{2, 2})) << layer.name;
+  }
+  EXPECT_FALSE(w.layer("stage2.block0.expand").searchable);  // feeds a depthwise conv
+  EXPECT_TRUE(w.layer("stage2.block0.project").searchable);
+}
+
 TEST(Zoo, UnknownNameListsTheKnownOnes) {
   try {
     zoo::make("resnet21");

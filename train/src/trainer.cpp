@@ -115,7 +115,7 @@ TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig
   if (data.train.size() < 2) throw core::InputError("the training set needs at least 2 examples");
   const Normalization norm = dataset_normalization(config.dataset);
   Sgd optimizer(network.parameters(), config.momentum, config.weight_decay);
-  fs::create_directories(config.out);
+  core::prepare_output_directory(config.out);
   const fs::path checkpoint = config.out / "checkpoint.bin";
   const fs::path metrics = config.out / "metrics.jsonl";
   const RunIdentity run{config.seed, std::uint64_t(config.batch), std::uint64_t(data.train.size())};
@@ -127,6 +127,7 @@ TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig
     write_text_atomically(metrics, "");
     workloads::write_workload_file(network.workload(), config.out / "model.yaml");
   }
+  if (config.progress != nullptr && !config.banner.empty()) *config.progress << config.banner << "\n" << std::flush;
 
   // Batches of at least 2 (BN); a last partial batch of 1 is dropped.
   const int train_size = data.train.size();

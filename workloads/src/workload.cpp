@@ -221,9 +221,12 @@ bool is_projection_shortcut(const Workload& workload, const Layer& conv) {
     if (add.type != LayerType::add || add.inputs.size() != 2) continue;
     auto mine = std::find(add.inputs.begin(), add.inputs.end(), conv.name);
     if (mine == add.inputs.end()) continue;
-    // Walk the other operand's first-input chain back towards the block input.
+    // Walk the other operand's first-input chain back towards the block input. Passing through
+    // the conv itself means the other operand is computed from it (the conv is the previous
+    // block's output, e.g. MobileNetV2's projection feeding the next block's add), not beside it.
     std::string cursor = add.inputs[mine == add.inputs.begin() ? 1 : 0];
     for (std::size_t steps = 0; steps < workload.layers.size(); ++steps) {
+      if (cursor == conv.name) break;
       if (cursor == block_input) return steps > 0;
       auto producer = std::find_if(workload.layers.begin(), workload.layers.end(),
                                    [&](const Layer& l) { return l.name == cursor; });
@@ -250,11 +253,22 @@ void apply_default_precision(Workload& workload) {
     const Layer& layer = workload.layers[i];
     keep_high[i] = &layer == first_conv || &layer == last_fc || is_projection_shortcut(workload, layer);
   }
+  // A grouped conv's channel count is tied to its groups, and so is its producer's: neither is
+  // searchable (MobileNetV2's depthwise convs and the expansions feeding them).
+  std::vector<bool> tied(workload.layers.size());
+  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+    const Layer& layer = workload.layers[i];
+    if (layer.type != LayerType::conv || layer.groups == 1) continue;
+    tied[i] = true;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (std::find(layer.inputs.begin(), layer.inputs.end(), workload.layers[j].name) != layer.inputs.end()) tied[j] = true;
+    }
+  }
   for (std::size_t i = 0; i < workload.layers.size(); ++i) {
     Layer& layer = workload.layers[i];
     if (!layer.has_weights()) continue;
     layer.precision = keep_high[i] ? high : low;
-    layer.searchable = !keep_high[i] && layer.type == LayerType::conv;
+    layer.searchable = !keep_high[i] && !tied[i] && layer.type == LayerType::conv;
   }
 }
 

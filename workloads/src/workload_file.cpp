@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "nce/core/input_error.hpp"
+#include "nce/workloads/onnx_import.hpp"
 #include "nce/workloads/zoo.hpp"
 
 namespace nce::workloads {
@@ -425,6 +426,7 @@ void write_workload_file(const Workload& workload, const std::filesystem::path& 
 }
 
 Workload read_workload_file(const std::filesystem::path& path) {
+  if (lower(path.extension().string()) == ".onnx") return import_onnx(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw core::InputError(fmt::format("{}: cannot open workload file", path.string()));
   std::stringstream buffer;
@@ -432,7 +434,7 @@ Workload read_workload_file(const std::filesystem::path& path) {
   const std::string ext = lower(path.extension().string());
   if (ext == ".csv") return scalesim_from_csv(buffer.str(), path.string());
   if (ext == ".yaml" || ext == ".yml" || ext == ".json") return workload_from_yaml(buffer.str(), path.string());
-  throw core::InputError(fmt::format("{}: unknown workload file extension '{}' (expected .yaml, .yml, .json or .csv)",
+  throw core::InputError(fmt::format("{}: unknown workload file extension '{}' (expected .yaml, .yml, .json, .csv or .onnx)",
                                path.string(), ext));
 }
 

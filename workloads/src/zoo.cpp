@@ -21,7 +21,7 @@ class NetworkBuilder {
   const std::string& last() const { return last_; }
 
   std::string conv(const std::string& name, int out_channels, int kernel, int stride, int padding, bool relu,
-                   const std::string& from) {
+                   const std::string& from, int groups = 1) {
     Layer layer;
     layer.name = name;
     layer.type = LayerType::conv;
@@ -30,6 +30,7 @@ class NetworkBuilder {
     layer.kernel_h = layer.kernel_w = kernel;
     layer.stride = stride;
     layer.padding = padding;
+    layer.groups = groups;
     layer.batch_norm = true;
     layer.relu = relu;
     return push(std::move(layer));
@@ -50,12 +51,12 @@ class NetworkBuilder {
     return push(std::move(layer));
   }
 
-  std::string add(const std::string& name, const std::string& a, const std::string& b) {
+  std::string add(const std::string& name, const std::string& a, const std::string& b, bool relu = true) {
     Layer layer;
     layer.name = name;
     layer.type = LayerType::add;
     layer.inputs = {a, b};
-    layer.relu = true;
+    layer.relu = relu;
     return push(std::move(layer));
   }
 
@@ -108,6 +109,21 @@ std::string bottleneck_block(NetworkBuilder& net, const std::string& prefix, int
     shortcut = net.conv(prefix + ".shortcut", width * kExpansion, 1, stride, 0, false, block_in);
   }
   return net.add(prefix + ".add", main, shortcut);
+}
+
+// MobileNetV2's inverted residual (Sandler et al. 2018, Figure 4d): a 1x1 expansion by t (absent
+// for t = 1), a 3x3 depthwise conv carrying the stride, a linear 1x1 projection (BN, no ReLU)
+// and an identity add (no ReLU after it) when stride and width allow. ReLU6 is a ReLU here: PACT
+// clamps every quantized activation anyway.
+std::string inverted_residual(NetworkBuilder& net, const std::string& prefix, int in_channels, int out_channels,
+                              int stride, int expansion) {
+  const std::string block_in = net.last();
+  const int hidden = in_channels * expansion;
+  if (expansion != 1) net.conv(prefix + ".expand", hidden, 1, 1, 0, true);
+  net.conv(prefix + ".dw", hidden, 3, stride, 1, true, net.last(), hidden);
+  const std::string out = net.conv(prefix + ".project", out_channels, 1, 1, 0, false);
+  if (stride == 1 && in_channels == out_channels) return net.add(prefix + ".add", out, block_in, false);
+  return out;
 }
 
 std::string input_suffix(TensorShape input) {
@@ -200,9 +216,36 @@ Workload resnet50_imagenet() {
   return net.finish();
 }
 
+Workload mobilenetv2(bool cifar) {
+  // Sandler et al. 2018, Table 2: expansion t, output channels c, repeats n, first stride s.
+  struct Stage {
+    int t, c, n, s;
+  };
+  constexpr std::array<Stage, 7> kStages = {
+      Stage{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  NetworkBuilder net(cifar ? "mobilenetv2-cifar" : "mobilenetv2", cifar ? TensorShape{3, 32, 32} : TensorShape{3, 224, 224});
+  // CIFAR: the stem and stage 2 at stride 1, so 32x32 ends at 4x4 (ImageNet: 224 -> 7x7).
+  net.conv("conv1", 32, 3, cifar ? 1 : 2, 1, true, "");
+  int channels = 32;
+  for (std::size_t i = 0; i < kStages.size(); ++i) {
+    const Stage& stage = kStages[i];
+    const int stride = (cifar && i == 1) ? 1 : stage.s;
+    for (int block = 0; block < stage.n; ++block) {
+      inverted_residual(net, fmt::format("stage{}.block{}", i + 1, block), channels, stage.c, block == 0 ? stride : 1,
+                        stage.t);
+      channels = stage.c;
+    }
+  }
+  net.conv("conv_last", 1280, 1, 1, 0, true);
+  net.pool("pool", PoolType::global_avg, 1, 1, 0);
+  net.fc("fc", cifar ? 10 : 1000);
+  return net.finish();
+}
+
 std::vector<std::string> names() {
-  return {"resnet20", "resnet32",        "resnet56",        "vgg16",        "resnet18",
-          "resnet50", "resnet20-fmnist", "resnet32-fmnist", "resnet56-fmnist", "vgg16-fmnist"};
+  return {"resnet20",        "resnet32",        "resnet56",        "vgg16",        "resnet18",
+          "resnet50",        "mobilenetv2",     "mobilenetv2-cifar", "resnet20-fmnist", "resnet32-fmnist",
+          "resnet56-fmnist", "vgg16-fmnist"};
 }
 
 bool contains(std::string_view name) {
@@ -221,6 +264,8 @@ Workload make(std::string_view name) {
   if (base == "vgg16") return vgg16_cifar(input);
   if (!fmnist && base == "resnet18") return resnet18_imagenet();
   if (!fmnist && base == "resnet50") return resnet50_imagenet();
+  if (!fmnist && base == "mobilenetv2") return mobilenetv2(false);
+  if (!fmnist && base == "mobilenetv2-cifar") return mobilenetv2(true);
   std::string known;
   for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
   throw core::InputError(fmt::format("unknown model '{}' (known: {})", name, known));

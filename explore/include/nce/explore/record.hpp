@@ -27,7 +27,10 @@ struct PointRecord {
   std::string problem;   // why not, when infeasible (e.g. a layer that fits no buffer)
   MetricValues metrics;  // empty when infeasible
   std::string area_source;
-  std::string derived;   // search points: the derived network, relative to the run directory
+  // The point's network as a workload file: networks/<workload>-<pattern>.yaml for width patterns
+  // and search/point-NNNNN/derived.yaml for search points (relative to the run directory), the
+  // absolute path of a --networks file.
+  std::string network_file;
   // How it ran: not part of points.csv, pareto.csv or the fronts.
   std::string spec;      // the spec hash
   int rank = 0;

@@ -20,6 +20,19 @@ std::string to_html(const Table& table, const std::string& css_class = "data");
 
 std::string escape_html(const std::string& text);
 
+// A table that sorts in the browser without scripts: each header has ascending/descending
+// arrows (labels of hidden radio buttons) and each row carries its rank in every column as a CSS
+// custom property, which the checked button turns into the row's flex `order`. Numeric columns
+// (Table::numeric) rank by the number their text starts with (thousands separators ignored),
+// the others by text. Rows marked in `optional_rows` stay hidden unless the checkbox labelled
+// `toggle_label` above the table is ticked. `id` must be unique in the page.
+struct SortableTable {
+  Table table;
+  std::vector<bool> optional_rows;  // empty: every row always shown
+  std::string toggle_label;
+};
+std::string sortable_table_html(const SortableTable& sortable, const std::string& id);
+
 class HtmlPage {
  public:
   explicit HtmlPage(std::string title);

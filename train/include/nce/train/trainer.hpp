@@ -31,6 +31,9 @@ struct TrainConfig {
   int stop_after_epoch = -1;  // >= 0: return after this many epochs (simulates an interruption)
   std::ostream* progress = nullptr;  // progress bar target (a terminal), or none
   std::string description;           // recorded in summary.json
+  // Printed to `progress` once the run is known to start: after the checks and, with --resume,
+  // after the checkpoint loaded (so a refused run prints its one error line and nothing else).
+  std::string banner;
 };
 
 struct EpochMetrics {

@@ -51,7 +51,8 @@ std::vector<LayerInfo> analyze(const Workload& workload);
 WorkloadTotals totals(const std::vector<LayerInfo>& infos);
 
 // Default precision policy of the architecture page: first conv, last FC and 1x1 shortcut
-// convs at W8A8, every other conv/fc at W2A2; searchable = the W2A2 convs.
+// convs at W8A8, every other conv/fc at W2A2; searchable = the W2A2 convs, except grouped convs
+// and the convs feeding them (their channel counts are tied to the groups).
 void apply_default_precision(Workload& workload);
 
 }  // namespace nce::workloads

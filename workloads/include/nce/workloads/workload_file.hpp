@@ -12,8 +12,9 @@ std::string workload_to_yaml(const Workload& workload);
 Workload workload_from_yaml(const std::string& text, const std::string& source_name);
 
 void write_workload_file(const Workload& workload, const std::filesystem::path& path);
-// Reads .yaml/.yml/.json as our format and .csv as a SCALE-Sim topology (conv or GEMM form,
-// told apart by the header). Throws InputError naming file, line and field.
+// Reads .yaml/.yml/.json as our format, .csv as a SCALE-Sim topology (conv or GEMM form,
+// told apart by the header) and .onnx as an ONNX model (onnx_import.hpp). Throws InputError
+// naming file, line and field (or node).
 Workload read_workload_file(const std::filesystem::path& path);
 
 // SCALE-Sim conv topology: "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width,

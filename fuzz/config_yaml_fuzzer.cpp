@@ -1,0 +1,12 @@
+// Accelerator configs in YAML (configs/README.md): parse, validate, render.
+#include "fuzz_support.hpp"
+#include "nce/cost_models/accelerator_config.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace nce;
+  return fuzz::accept_or_refuse([&] {
+    const cost_models::AcceleratorConfig config =
+        cost_models::accelerator_config_from_yaml(std::string(fuzz::as_text(data, size)), "fuzz.yaml");
+    (void)cost_models::accelerator_config_to_yaml(config);
+  });
+}
