@@ -2,8 +2,10 @@
 function(nce_strict_warnings target)
   # -Wmaybe-uninitialized is off: with -O3 -march=native GCC 12 reports it inside its own
   # AVX-512 intrinsics as inlined by Eigen (avx512fintrin.h, '__Y'), a known false positive.
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
-                                           -Wno-sign-conversion -Wno-maybe-uninitialized -Werror)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion -Werror)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
+  endif()
 endfunction()
 
 # Speed flags for our code and for Verilator's output (its default OPT_FAST=-Os measured
