@@ -25,6 +25,7 @@
 #include "nce/cost_models/analytical_model.hpp"
 #include "nce/cost_models/cost_table.hpp"
 #include "nce/cost_models/pe_synthesis.hpp"
+#include "nce/explore/grid.hpp"
 #include "nce/search/expected_cost.hpp"
 #include "nce/reports/charts.hpp"
 #include "nce/reports/html_page.hpp"
@@ -35,33 +36,6 @@
 
 namespace nce::app {
 namespace {
-
-// "a:b:step" (inclusive range) or "m1,m2,...": multipliers of each searchable layer's base width.
-std::vector<double> parse_multipliers(const std::string& text) {
-  std::vector<double> out;
-  auto number = [&](const std::string& s) {
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || end != s.c_str() + s.size() || !(v > 0) || !std::isfinite(v)) {
-      throw UsageError(fmt::format("--widths: '{}' is not a positive number", s));
-    }
-    return v;
-  };
-  std::smatch match;
-  if (std::regex_match(text, match, std::regex(R"(([^:]+):([^:]+):([^:]+))"))) {
-    const double a = number(match[1]), b = number(match[2]), step = number(match[3]);
-    if (b < a) throw UsageError(fmt::format("--widths {}: the end is below the start", text));
-    // Count the steps, not accumulate them, so 0.25:2.0:0.125 ends exactly at 2.0.
-    const auto count = static_cast<long>(std::floor((b - a) / step + 1e-9));
-    if (count > 4096) throw UsageError(fmt::format("--widths {}: more than 4096 candidates", text));
-    for (long i = 0; i <= count; ++i) out.push_back(a + double(i) * step);
-    return out;
-  }
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) out.push_back(number(item));
-  if (out.empty()) throw UsageError("--widths needs a:b:step or a comma-separated list of multipliers");
-  return out;
-}
 
 std::map<std::string, std::vector<int>> width_candidates(const workloads::Workload& workload, const std::vector<double>& mults) {
   const std::vector<workloads::LayerInfo> infos = analyze(workload);
@@ -304,7 +278,7 @@ int run_cost_table(const std::vector<std::string>& args) {
   // The explanations alone need no table.
   if (extra && widths.empty() && out.empty() && validate_count == 0) return kExitOk;
 
-  const std::vector<double> multipliers = widths.empty() ? std::vector<double>{1.0} : parse_multipliers(widths);
+  const std::vector<double> multipliers = widths.empty() ? std::vector<double>{1.0} : explore::parse_multipliers(widths, "--widths");
   const search::WidthBinding binding = search::bind_widths(workload, width_candidates(workload, multipliers));
   std::optional<std::filesystem::path> cache;
   if (cache_dir != "none") cache = cache_dir.empty() ? cost_models::default_cost_cache_dir() : std::filesystem::path(cache_dir);
