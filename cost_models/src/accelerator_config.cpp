@@ -84,7 +84,13 @@ void set_path(YAML::Node root, const std::string& path, const std::string& value
     if (next && !next.IsMap()) throw core::InputError(fmt::format("config override '{}': '{}' is not a section", path, parts[i]));
     chain.push_back(next);
   }
-  chain.back()[parts.back()] = YAML::Load(value);
+  // The value is read as YAML ("32", "ws", "[1, 2]"); text YAML cannot parse is refused like any
+  // other bad value (found by fuzz/config_cfg_fuzzer.cpp: a .cfg value with a bad escape sequence).
+  try {
+    chain.back()[parts.back()] = YAML::Load(value);
+  } catch (const YAML::Exception& error) {
+    throw core::InputError(fmt::format("config override '{}': the value is not valid YAML ({})", path, error.msg));
+  }
 }
 
 std::filesystem::path preset_file(const std::string& name, const std::filesystem::path& near) {

@@ -110,6 +110,8 @@ cfgs = {
     "bad_value.cfg": "[architecture_presets]\nArrayHeight: tall\nArrayWidth: 32\n",
     "bad_dataflow.cfg": "[architecture_presets]\nArrayHeight: 32\nArrayWidth: 32\nDataflow: rs\n",
     "garbage.cfg": garbage(256),
+    # Found by fuzz/config_cfg_fuzzer.cpp: a value YAML cannot read was an internal error.
+    "bad_escape.cfg": "[architecture_presets]\nArrayHeight: 32\nArrayWidth: \"\\q\n",
 }
 for name, text in cfgs.items():
     write("config/" + name, text)
