@@ -58,7 +58,7 @@ PY
 
 # The checkpoint target writes a valid checkpoint of its network into this directory at start.
 export NCE_FUZZ_SEED_DIR="$root/corpus/checkpoint_fuzzer"
-export SC_COPYRIGHT_MESSAGE=DISABLE
+export SC_COPYRIGHT_MESSAGE=DISABLE NCE_CONFIG_DIR="$PWD/configs"
 echo "fuzzing ${#targets[@]} targets for $minutes min each, $jobs at a time ($(date -u '+%F %H:%M UTC'), load $(cut -d' ' -f1 /proc/loadavg))"
 run_one() {
   local t="$1" log="$root/$1.log"
