@@ -43,7 +43,11 @@ class FieldReader {
     if (!node) return;
     if (!node.IsMap()) throw core::InputError(fmt::format("{}: {} must be a mapping", source_, path.empty() ? "config" : path));
     for (const auto& entry : node) {
-      const std::string key = entry.first.as<std::string>();
+      if (!entry.first.IsScalar()) {
+        throw core::InputError(fmt::format("{}: {}: a field name must be a plain word, got '{}'", source_,
+                                           path.empty() ? "config" : path, text(entry.first)));
+      }
+      const std::string key = entry.first.Scalar();
       if (!allowed.contains(key)) {
         std::string known;
         for (const std::string& k : allowed) known += (known.empty() ? "" : ", ") + k;

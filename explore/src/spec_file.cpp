@@ -41,14 +41,16 @@ std::vector<std::string> spec_file_arguments(const std::filesystem::path& file) 
   if (!root.IsMap()) throw core::InputError(fmt::format("--spec {}: expected a mapping of flags to values", file.string()));
   std::vector<std::string> args;
   for (const auto& entry : root) {
-    const std::string key = entry.first.as<std::string>();
+    if (!entry.first.IsScalar()) throw core::InputError(fmt::format("--spec {}: a flag name must be a plain word", file.string()));
+    const std::string key = entry.first.Scalar();
     const std::string flag = flag_of(key);
     const std::string where = fmt::format("--spec {}: {}", file.string(), key);
     const YAML::Node& value = entry.second;
     if (key == "set") {
       if (!value.IsMap()) throw core::InputError(fmt::format("{}: expected a mapping of config keys to values", where));
       for (const auto& set : value) {
-        const std::string field = set.first.as<std::string>();
+        if (!set.first.IsScalar()) throw core::InputError(fmt::format("{}: a config key must be a plain word", where));
+        const std::string field = set.first.Scalar();
         args.insert(args.end(), {flag, fmt::format("{}={}", field, values_of(set.second, fmt::format("{}.{}", where, field)))});
       }
     } else if (value.IsScalar() && (value.Scalar() == "true" || value.Scalar() == "false")) {

@@ -64,6 +64,10 @@ workloads = {
         "  - {name: fc, type: fc, out_channels: 10, weight_bits: 8, act_bits: 8}\n",
     "truncated.json": '{"format": "nce-workload/1", "name": "bad", "layers": [',
     "array_root.json": "[1, 2, 3]",
+    # Found by fuzz/workload_file_fuzzer.cpp: a field name that is not a plain scalar (here a
+    # tag with no text, and a sequence) was an uncaught yaml-cpp conversion error.
+    "tagged_key.yaml": HEAD + "layers:\n  - {name: c1, type: conv,!inputs: [x], out_channels: 4}\n",
+    "sequence_key.yaml": HEAD + "layers:\n  - {name: c1, type: conv, [a, b]: 4}\n",
 }
 for name, text in workloads.items():
     write("workload/" + name, text)
@@ -100,6 +104,7 @@ configs = {
     "zero_sram.yaml": "buffers: {ifmap: {capacity_kib: 0}}\n",
     "unknown_energy.yaml": "energy: tsmc3\n",
     "huge_array.yaml": "array: {rows: 100000, cols: 100000}\n",
+    "sequence_key.yaml": "array: {[rows]: 16}\n",
 }
 for name, text in configs.items():
     write("config/" + name, text)
@@ -172,6 +177,8 @@ specs = {
     "garbage.yaml": garbage(300),
     "unknown_key.yaml": "workload: resnet20\narrays: 16x16\n",
     "bad_widths.yaml": "workload: resnet20\nwidths: 2:1:0.5\n",
+    "sequence_key.yaml": "workload: resnet20\n[arrays]: 16x16\n",
+    "set_sequence_key.yaml": "workload: resnet20\nset: {[clock_mhz]: 100}\n",
 }
 for name, text in specs.items():
     write("explore/" + name, text)

@@ -129,7 +129,8 @@ class YamlReader {
 
   void check_keys(const YAML::Node& map, std::string_view where, const std::set<std::string>& allowed) const {
     for (const auto& entry : map) {
-      const std::string key = entry.first.as<std::string>();
+      if (!entry.first.IsScalar()) fail(entry.first, where, "a field name must be a plain word");
+      const std::string key = entry.first.Scalar();
       if (!allowed.contains(key)) fail(entry.first, key, fmt::format("not a field of {}", where));
     }
   }
@@ -283,7 +284,12 @@ Workload workload_from_yaml(const std::string& text, const std::string& source_n
   } catch (const YAML::Exception& error) {
     throw core::InputError(fmt::format("{}:{}: not valid YAML: {}", source_name, error.mark.line + 1, error.msg));
   }
-  Workload workload = YamlReader(source_name).workload(root);
+  Workload workload;
+  try {
+    workload = YamlReader(source_name).workload(root);
+  } catch (const YAML::Exception& error) {  // a node yaml-cpp cannot convert, found while walking
+    throw core::InputError(fmt::format("{}:{}: {}", source_name, error.mark.line + 1, error.msg));
+  }
   try {
     analyze(workload);
   } catch (const core::InputError& error) {
