@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <fstream>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "cli_support.hpp"
@@ -55,8 +57,16 @@ TEST_F(ExploreRun, AKilledRunLosesNoFinishedPoint) {
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed: " << slurp(kDir / "first.log");
-  const std::string before = slurp(out / "points.jsonl");
-  const std::size_t finished_before = keys_of(records(out / "points.jsonl")).size();
+  // SIGKILL can land inside the append of a batch of lines (the kernel stops a write between
+  // pages), leaving a torn last line: the rerun drops it, so only complete lines count.
+  const std::string written = slurp(out / "points.jsonl");
+  const std::string before = written.substr(0, written.rfind('\n') + 1);
+  std::size_t finished_before = 0;
+  {
+    std::set<std::string> keys;
+    for (const std::string& line : lines_of(before)) keys.insert(nlohmann::json::parse(line).at("key").get<std::string>());
+    finished_before = keys.size();
+  }
   const std::size_t total = 1 * 5 * 3 * 4 * 25;
   ASSERT_GE(finished_before, 30u);
   ASSERT_LT(finished_before, total);
@@ -68,10 +78,40 @@ TEST_F(ExploreRun, AKilledRunLosesNoFinishedPoint) {
       << rerun.err;
   const std::string after = slurp(out / "points.jsonl");
   EXPECT_EQ(after.substr(0, before.size()), before);  // finished lines kept, byte for byte
+  EXPECT_EQ(rerun.err.find("dropped a torn last line") != std::string::npos, written.size() != before.size()) << rerun.err;
   const std::vector<nlohmann::json> all = records(out / "points.jsonl");
   EXPECT_EQ(all.size(), total);                 // no duplicates
   EXPECT_EQ(keys_of(all).size(), total);        // every point
   EXPECT_EQ(lines_of(slurp(out / "points.csv")).size(), total + 1);
+}
+
+TEST_F(ExploreRun, ATornLastLineIsDroppedAndItsPointEvaluatedAgain) {
+  // What a kill inside an append leaves: a complete run whose last line is cut mid-record.
+  const fs::path out = kDir / "torn";
+  const std::string args = fmt::format("--workload resnet20 --array 8x8,16x16 --dataflow ws,os --out {}", out.string());
+  const Result first = run_nce(args, kDir / "io");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string complete = slurp(out / "points.jsonl");
+  ASSERT_EQ(lines_of(complete).size(), 4u);
+  const std::size_t last_line = complete.rfind('\n', complete.size() - 2) + 1;
+  {
+    std::ofstream torn(out / "points.jsonl", std::ios::binary | std::ios::trunc);
+    torn << complete.substr(0, last_line + (complete.size() - last_line) / 2);
+  }
+  const Result rerun = run_nce(args, kDir / "io");
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_NE(rerun.err.find("dropped a torn last line"), std::string::npos) << rerun.err;
+  EXPECT_NE(rerun.err.find("3 finished before, 1 to evaluate"), std::string::npos) << rerun.err;
+  const std::string after = slurp(out / "points.jsonl");
+  EXPECT_EQ(after.substr(0, last_line), complete.substr(0, last_line));  // complete lines kept as they were
+  // The point evaluated again: the same record but for its measured wall time.
+  auto without_time = [](const std::string& line) {
+    nlohmann::json record = nlohmann::json::parse(line);
+    record.erase("seconds");
+    return record;
+  };
+  ASSERT_EQ(lines_of(after).size(), 4u);
+  EXPECT_EQ(without_time(lines_of(after).back()), without_time(lines_of(complete).back()));
 }
 
 TEST_F(ExploreRun, ReportRendersInChromiumWithTheFrontsAndTheBestPoint) {
