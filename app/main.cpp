@@ -3,6 +3,7 @@
 
 #include <array>
 #include <iostream>
+#include <string>
 #include <string_view>
 
 #include "cli.hpp"
@@ -34,6 +35,23 @@ constexpr std::array kVerbs = {
          nce::app::run_verify_rtl},
 };
 
+// An error is one line on stderr whatever it quotes: a newline or other control character from
+// an input (a YAML scalar, a file name) is written as an escape.
+std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 void print_usage(std::ostream& out) {
   out << "usage: nce <verb> [options]   (nce <verb> --help for a verb's options)\n\nverbs:\n";
   for (const Verb& verb : kVerbs) out << fmt::format("  {:<12} {}\n", verb.name, verb.summary);
@@ -57,11 +75,11 @@ int main(int argc, char** argv) {
     try {
       return verb.run(args);
     } catch (const nce::app::UsageError& error) {
-      std::cerr << "nce " << name << ": " << error.what() << "\n";
+      std::cerr << "nce " << name << ": " << one_line(error.what()) << "\n";
     } catch (const nce::core::InputError& error) {
-      std::cerr << "nce " << name << ": " << error.what() << "\n";
+      std::cerr << "nce " << name << ": " << one_line(error.what()) << "\n";
     } catch (const std::exception& error) {
-      std::cerr << "nce " << name << ": internal error: " << error.what() << "\n";
+      std::cerr << "nce " << name << ": internal error: " << one_line(error.what()) << "\n";
       return nce::app::kExitFailure;
     }
     return nce::app::kExitUsage;

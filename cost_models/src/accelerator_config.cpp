@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -98,9 +100,21 @@ void set_path(YAML::Node root, const std::string& path, const std::string& value
 }
 
 std::filesystem::path preset_file(const std::string& name, const std::filesystem::path& near) {
+  // A preset is named by a word, never a path (found by fuzz/config_yaml_fuzzer.cpp: a name
+  // longer than the file system allows made exists() throw).
+  constexpr std::size_t kMaxName = 64;
+  const bool word = !name.empty() && name.size() <= kMaxName && name.front() != '.' &&
+                    std::all_of(name.begin(), name.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+                    });
+  if (!word) {
+    throw core::InputError(fmt::format("energy preset name must be a word of at most {} letters, digits, '-', '_' or '.', got '{}'",
+                                       kMaxName, name.substr(0, kMaxName)));
+  }
   for (const std::filesystem::path& dir : {near / "energy", default_config_dir() / "energy"}) {
     const std::filesystem::path candidate = dir / (name + ".yaml");
-    if (std::filesystem::exists(candidate)) return candidate;
+    std::error_code error;
+    if (std::filesystem::exists(candidate, error)) return candidate;
   }
   throw core::InputError(fmt::format("unknown energy preset '{}' (looked for energy/{}.yaml next to the config and in {})",
                                name, name, (default_config_dir() / "energy").string()));

@@ -105,6 +105,11 @@ configs = {
     "unknown_energy.yaml": "energy: tsmc3\n",
     "huge_array.yaml": "array: {rows: 100000, cols: 100000}\n",
     "sequence_key.yaml": "array: {[rows]: 16}\n",
+    # Found by fuzz/config_yaml_fuzzer.cpp: an energy preset name longer than a file name may be
+    # made std::filesystem::exists throw. A preset is a word, never a path or a multi-line text.
+    "long_preset_name.yaml": "energy: " + "h" * 300 + "\n",
+    "path_preset_name.yaml": "energy: ../../etc/passwd\n",
+    "multiline_preset_name.yaml": "energy: \"horowitz45\\nsecond line\"\n",
 }
 for name, text in configs.items():
     write("config/" + name, text)
