@@ -61,19 +61,23 @@ export NCE_FUZZ_SEED_DIR="$root/corpus/checkpoint_fuzzer"
 export SC_COPYRIGHT_MESSAGE=DISABLE NCE_CONFIG_DIR="$PWD/configs"
 echo "fuzzing ${#targets[@]} targets for $minutes min each, $jobs at a time ($(date -u '+%F %H:%M UTC'), load $(cut -d' ' -f1 /proc/loadavg))"
 run_one() {
-  local t="$1" log="$root/$1.log"
+  local t="$1" log="$root/$1.log" stamp start
   mkdir -p "$root/findings/$t"
+  stamp=$(mktemp)  # findings of earlier runs (fixed since) are kept but not counted again
+  start=$(date +%s)
   set +e
   build-fuzz/fuzz/"$t" "$root/corpus/$t" -max_total_time=$((minutes * 60)) -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix="$root/findings/$t/" -print_final_stats=1 > "$log" 2>&1
   local rc=$?
   set -e
-  local execs corpus findings
+  local execs corpus findings seconds
+  seconds=$(( $(date +%s) - start ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   corpus=$(find "$root/corpus/$t" -type f | wc -l)
-  findings=$(find "$root/findings/$t" -type f | wc -l)
-  echo "$t: exit $rc, ${execs:-?} executions in $minutes min, corpus $corpus files, findings $findings" \
-       "$(grep -m1 -oE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)[^(]*' "$log" || true)"
+  findings=$(find "$root/findings/$t" -type f -newer "$stamp" | wc -l)
+  rm -f "$stamp"
+  echo "$t: exit $rc, ${execs:-?} executions in $seconds s, corpus $corpus files, findings $findings" \
+       "$(grep -a -m1 -oE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)[^(]*' "$log" || true)"
 }
 export -f run_one
 export root minutes

@@ -129,7 +129,9 @@ for name, text in cfgs.items():
 
 # --- --set overrides ---------------------------------------------------------------------------
 for i, override in enumerate(["array.rows=abc", "nosuch.key=1", "array.rows", "array.rows=-1", "=16",
-                              "array.dataflow=diagonal", "clock_mhz=nan"]):
+                              "array.dataflow=diagonal", "clock_mhz=nan",
+                              # found by fuzz/set_override_fuzzer.cpp (the long preset name again)
+                              "energy=" + "x" * 300]):
     name = write(f"flags/set_{i}.txt", override + "\n")
     case(name, f"simulate --workload resnet20 --set {override} --out {{out}}")
 
