@@ -25,7 +25,7 @@
 #include "nce/cost_models/analytical_model.hpp"
 #include "nce/cost_models/cost_table.hpp"
 #include "nce/cost_models/pe_synthesis.hpp"
-#include "nce/explore/grid.hpp"
+#include "nce/core/lists.hpp"
 #include "nce/search/expected_cost.hpp"
 #include "nce/reports/charts.hpp"
 #include "nce/reports/html_page.hpp"
@@ -36,19 +36,6 @@
 
 namespace nce::app {
 namespace {
-
-std::map<std::string, std::vector<int>> width_candidates(const workloads::Workload& workload, const std::vector<double>& mults) {
-  const std::vector<workloads::LayerInfo> infos = analyze(workload);
-  std::map<std::string, std::vector<int>> candidates;
-  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
-    const workloads::Layer& layer = workload.layers[i];
-    if (!layer.searchable || !layer.has_weights()) continue;
-    std::set<int> widths;
-    for (double m : mults) widths.insert(std::max(1, int(std::lround(m * infos[i].out.channels))));
-    candidates[layer.name] = {widths.begin(), widths.end()};
-  }
-  return candidates;
-}
 
 std::string range(const std::vector<int>& widths) {
   return widths.size() == 1 ? fmt::format("{}", widths.front())
@@ -278,8 +265,9 @@ int run_cost_table(const std::vector<std::string>& args) {
   // The explanations alone need no table.
   if (extra && widths.empty() && out.empty() && validate_count == 0) return kExitOk;
 
-  const std::vector<double> multipliers = widths.empty() ? std::vector<double>{1.0} : explore::parse_multipliers(widths, "--widths");
-  const search::WidthBinding binding = search::bind_widths(workload, width_candidates(workload, multipliers));
+  const std::vector<double> multipliers = widths.empty() ? std::vector<double>{1.0} : core::parse_multipliers(widths, "--widths");
+  const search::WidthBinding binding =
+      search::bind_widths(workload, cost_models::multiplier_candidates(workload, analyze(workload), multipliers));
   std::optional<std::filesystem::path> cache;
   if (cache_dir != "none") cache = cache_dir.empty() ? cost_models::default_cost_cache_dir() : std::filesystem::path(cache_dir);
   cost_models::CostTableBuildStats stats;

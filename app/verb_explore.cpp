@@ -11,6 +11,7 @@
 #include "cli.hpp"
 #include "flag_ranges.hpp"
 #include "nce/core/input_error.hpp"
+#include "nce/core/lists.hpp"
 #include "nce/explore/mpi_session.hpp"
 #include "nce/explore/pareto.hpp"
 #include "nce/explore/plan.hpp"
@@ -31,7 +32,7 @@ constexpr const char* kUsage =
 std::vector<std::string> items(const std::vector<std::string>& values, const std::string& flag) {
   std::vector<std::string> out;
   for (const std::string& value : values) {
-    for (std::string& item : explore::split_list(value, flag)) out.push_back(std::move(item));
+    for (std::string& item : core::split_list(value, flag)) out.push_back(std::move(item));
   }
   return out;
 }
@@ -169,16 +170,16 @@ int explore_grid(const std::vector<std::string>& args) {
   spec.dataflows = items(dataflows, "--dataflow");
   for (const std::string& set : sets) {
     const auto [key, list] = parse_assignment(set, "--set");
-    spec.sets.push_back({key, explore::split_list(list, fmt::format("--set {}", key))});
+    spec.sets.push_back({key, core::split_list(list, fmt::format("--set {}", key))});
   }
-  if (!widths.empty()) spec.widths = explore::parse_multipliers(widths, "--widths");
-  for (const std::string& pattern : stage_widths) spec.stage_widths.push_back(explore::parse_numbers(pattern, "--stage-widths"));
+  if (!widths.empty()) spec.widths = core::parse_multipliers(widths, "--widths");
+  for (const std::string& pattern : stage_widths) spec.stage_widths.push_back(core::parse_numbers(pattern, "--stage-widths"));
   if (!methods.empty()) search.methods = items(methods, "--method");
   if (!hw_losses.empty()) search.hw_losses = items(hw_losses, "--hw-loss");
   if (!targets.empty()) {
     search.targets.clear();
     for (const std::string& t : targets) {
-      for (double r : explore::parse_numbers(t, "--target")) search.targets.push_back(r);
+      for (double r : core::parse_numbers(t, "--target")) search.targets.push_back(r);
     }
   }
 

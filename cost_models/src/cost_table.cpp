@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "nce/core/atomic_file.hpp"
@@ -107,6 +109,21 @@ double CostEntry::metric(CostMetric which) const {
     case CostMetric::bitops: return double(bitops);
   }
   return 0;
+}
+
+std::map<std::string, std::vector<int>> multiplier_candidates(const workloads::Workload& workload,
+                                                              const std::vector<workloads::LayerInfo>& infos,
+                                                              const std::vector<double>& multipliers) {
+  std::map<std::string, std::vector<int>> candidates;
+  if (multipliers.empty()) return candidates;
+  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
+    const workloads::Layer& layer = workload.layers[i];
+    if (!layer.searchable || !layer.has_weights()) continue;
+    std::set<int> widths;
+    for (double m : multipliers) widths.insert(std::max(1, int(std::lround(m * infos[i].out.channels))));
+    candidates[layer.name] = {widths.begin(), widths.end()};
+  }
+  return candidates;
 }
 
 LayerTableSpec layer_table_spec(const workloads::Workload& workload, const std::vector<workloads::LayerInfo>& infos,

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "nce/core/input_error.hpp"
+#include "nce/core/lists.hpp"
 #include "nce/explore/grid.hpp"
 
 namespace nce::explore {
@@ -55,7 +56,7 @@ std::vector<std::size_t> pareto_front(const std::vector<std::vector<double>>& va
 std::vector<std::string> parse_objectives(const std::string& text) {
   std::vector<std::string> names;
   std::set<std::string> seen;
-  for (const std::string& item : split_list(text, "--pareto")) {
+  for (const std::string& item : core::split_list(text, "--pareto")) {
     const std::string& name = metric_named(item, fmt::format("--pareto {}", text)).name;
     if (!seen.insert(name).second) throw core::InputError(fmt::format("--pareto {}: '{}' given twice", text, name));
     names.push_back(name);

@@ -11,21 +11,19 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <set>
 #include <span>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "bindings.hpp"
 #include "nce/core/input_error.hpp"
+#include "nce/core/lists.hpp"
 #include "nce/core/softmax.hpp"
 #include "nce/cost_models/cost_model.hpp"
 #include "nce/cost_models/cost_table.hpp"
@@ -40,50 +38,13 @@ using cost_models::CostMetric;
 
 constexpr std::size_t kNoLayer = std::numeric_limits<std::size_t>::max();
 
-// "a:b:step" (inclusive) or "m1,m2,...": multipliers of each searchable layer's base width, read
-// as the program's --widths reads them.
-std::vector<double> parse_multipliers(const std::string& text) {
-  std::vector<double> out;
-  auto number = [&](const std::string& s) {
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || end != s.c_str() + s.size() || !(v > 0) || !std::isfinite(v)) {
-      throw core::InputError(fmt::format("widths: '{}' is not a positive number", s));
-    }
-    return v;
-  };
-  std::smatch match;
-  if (std::regex_match(text, match, std::regex(R"(([^:]+):([^:]+):([^:]+))"))) {
-    const double a = number(match[1]), b = number(match[2]), step = number(match[3]);
-    if (b < a) throw core::InputError(fmt::format("widths {}: the end is below the start", text));
-    const auto count = static_cast<long>(std::floor((b - a) / step + 1e-9));
-    if (count > 4096) throw core::InputError(fmt::format("widths {}: more than 4096 candidates", text));
-    for (long i = 0; i <= count; ++i) out.push_back(a + double(i) * step);
-    return out;
-  }
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) out.push_back(number(item));
-  if (out.empty()) throw core::InputError("widths: expected a:b:step or a comma-separated list of multipliers");
-  return out;
-}
-
-// Every searchable conv/fc layer's candidates: round(m x base width) for each multiplier, at
-// least 1, ascending and unique (the program's --widths).
+// Every searchable conv/fc layer's candidates for uniform multipliers (the program's --widths).
 std::map<std::string, std::vector<int>> multiplier_candidates(const workloads::Workload& workload,
                                                               const std::vector<double>& multipliers) {
   for (double m : multipliers) {
     if (!(m > 0) || !std::isfinite(m)) throw core::InputError(fmt::format("widths: multiplier {} is not positive", m));
   }
-  const std::vector<workloads::LayerInfo> infos = analyze(workload);
-  std::map<std::string, std::vector<int>> candidates;
-  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
-    const workloads::Layer& layer = workload.layers[i];
-    if (!layer.searchable || !layer.has_weights()) continue;
-    std::set<int> widths;
-    for (double m : multipliers) widths.insert(std::max(1, int(std::lround(m * infos[i].out.channels))));
-    candidates[layer.name] = {widths.begin(), widths.end()};
-  }
-  return candidates;
+  return cost_models::multiplier_candidates(workload, analyze(workload), multipliers);
 }
 
 // Width candidates: None (base widths), "tas" (TAS's ratios, the search's initial space), a
@@ -94,7 +55,7 @@ std::map<std::string, std::vector<int>> candidates_arg(const workloads::Workload
   if (py::isinstance<py::str>(value)) {
     const std::string text = value.cast<std::string>();
     if (text == "tas") return search::initial_candidates(workload, 1.0);
-    return multiplier_candidates(workload, parse_multipliers(text));
+    return multiplier_candidates(workload, core::parse_multipliers(text, "widths"));
   }
   return multiplier_candidates(workload, value.cast<std::vector<double>>());
 }

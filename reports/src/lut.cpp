@@ -45,22 +45,6 @@ std::string nn_meter_kernel(const workloads::Layer& layer, const std::string& op
   return kernel;
 }
 
-// The cost table's width candidates for a multiplier list (as nce cost-table --widths does).
-std::map<std::string, std::vector<int>> width_candidates(const workloads::Workload& workload,
-                                                         const std::vector<workloads::LayerInfo>& infos,
-                                                         const std::vector<double>& multipliers) {
-  std::map<std::string, std::vector<int>> candidates;
-  if (multipliers.empty()) return candidates;
-  for (std::size_t i = 0; i < workload.layers.size(); ++i) {
-    const workloads::Layer& layer = workload.layers[i];
-    if (!layer.searchable || !layer.has_weights()) continue;
-    std::set<int> widths;
-    for (double m : multipliers) widths.insert(std::max(1, int(std::lround(m * infos[i].out.channels))));
-    candidates[layer.name] = {widths.begin(), widths.end()};
-  }
-  return candidates;
-}
-
 }  // namespace
 
 std::vector<workloads::Precision> parse_precisions(const std::string& text) {
@@ -95,7 +79,7 @@ Lut build_lut(const std::vector<workloads::Workload>& workloads, const cost_mode
     lut.workloads.push_back(workload.name);
     const std::vector<workloads::LayerInfo> infos = analyze(workload);
     const search::WidthBinding binding =
-        search::bind_widths(workload, width_candidates(workload, infos, options.width_multipliers));
+        search::bind_widths(workload, cost_models::multiplier_candidates(workload, infos, options.width_multipliers));
     std::vector<cost_models::LayerTableSpec> specs = search::table_specs(workload, binding);
     for (cost_models::LayerTableSpec& spec : specs) spec.precisions = options.precisions;
     const cost_models::CostTable table = cost_models::build_cost_table(workload.name, specs, model, config, options.cache_dir);

@@ -10,12 +10,15 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export SC_COPYRIGHT_MESSAGE=DISABLE OMP_WAIT_POLICY=passive
 
+# Each runs in a subshell of its own ("( train DIR )", "train DIR &") and execs nce there, so the
+# pid the test kills is nce's own: a SIGKILL to a shell function's subshell would leave nce
+# running, and the next round would race it on the same directory.
 train() {
-  "$nce" train --model resnet20 --bits 2 --epochs 3 --train-limit 384 --test-limit 64 --batch 64 --threads 1 \
+  exec "$nce" train --model resnet20 --bits 2 --epochs 3 --train-limit 384 --test-limit 64 --batch 64 --threads 1 \
     --out "$@" > /dev/null 2>&1
 }
 search() {
-  "$nce" search --model resnet20 --method nce --hw-loss latency --warmup-epochs 1 --search-epochs 2 --arch-lr 0.05 \
+  exec "$nce" search --model resnet20 --method nce --hw-loss latency --warmup-epochs 1 --search-epochs 2 --arch-lr 0.05 \
     --threshold 0.2 --train-limit 384 --test-limit 64 --batch 64 --threads 1 --out "$@" > /dev/null 2>&1
 }
 
@@ -35,12 +38,14 @@ interrupt() {
     sleep "$pause"
     if kill -9 "$pid" 2> /dev/null; then kills=$((kills + 1)); fi
     wait "$pid" 2> /dev/null || true
+    # Nothing of this round may survive it.
+    if pgrep -f -- "--out $dir( |\$)" > /dev/null; then echo "$verb: a killed run is still running" >&2; exit 1; fi
   done
   echo "$kills"
 }
 
 start=$(date +%s.%N)
-train "$work/train-whole"
+( train "$work/train-whole" )
 seconds=$(echo "$(date +%s.%N) - $start" | bc)
 kills=$(interrupt train "$work/train-cut" summary.json "$seconds")
 cmp "$work/train-whole/checkpoint.bin" "$work/train-cut/checkpoint.bin"
@@ -50,7 +55,7 @@ acc() { sed -n 's/.*"test_accuracy": *\([0-9.e-]*\).*/\1/p' "$1/summary.json"; }
 echo "train: $kills kills, final checkpoint and accuracy equal"
 
 start=$(date +%s.%N)
-search "$work/search-whole"
+( search "$work/search-whole" )
 seconds=$(echo "$(date +%s.%N) - $start" | bc)
 kills=$(interrupt search "$work/search-cut" report.html "$seconds")
 cmp "$work/search-whole/checkpoint.bin" "$work/search-cut/checkpoint.bin"

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,13 @@ struct CostTableBuildStats {
   double seconds = 0;
   int threads = 1;
 };
+
+// Every searchable conv/fc layer's output-width candidates for uniform multipliers of its base
+// width: round(m x base), at least 1, ascending and unique (what --widths means in nce
+// cost-table, nce lut and the Python module). An empty list gives an empty map.
+std::map<std::string, std::vector<int>> multiplier_candidates(const workloads::Workload& workload,
+                                                              const std::vector<workloads::LayerInfo>& infos,
+                                                              const std::vector<double>& multipliers);
 
 // The spec of workload layer `layer` (conv/fc) with the given candidates.
 LayerTableSpec layer_table_spec(const workloads::Workload& workload, const std::vector<workloads::LayerInfo>& infos,

@@ -83,14 +83,6 @@ struct GridSpec {
 nlohmann::json to_json(const GridSpec& spec);
 GridSpec grid_spec_from_json(const nlohmann::json& json, const std::string& source);
 
-// "a:b:step" (inclusive; the steps are counted, so 0.5:2.0:0.25 ends exactly at 2.0) or
-// "m1,m2,...": positive multipliers. InputError naming `flag` otherwise.
-std::vector<double> parse_multipliers(const std::string& text, const std::string& flag);
-// "v1,v2,...": positive numbers. InputError naming `flag` otherwise.
-std::vector<double> parse_numbers(const std::string& text, const std::string& flag);
-// Splits "a,b,c" into its items; empty items are an InputError naming `flag`.
-std::vector<std::string> split_list(const std::string& text, const std::string& flag);
-
 // Shortest text of a number that reads back equal ("1.25", "2").
 std::string number_text(double value);
 
