@@ -3,8 +3,8 @@
 # (clang, ASan + UBSan) if needed, seeds each target's corpus from the repository's own files,
 # runs each target for MINUTES (default 10), and prints one line per target: executions, corpus
 # size, and findings (crashes, leaks, timeouts, out-of-memory). Findings are saved as
-# runs/fuzz/findings/<target>/crash-* (reproduce: build-fuzz/fuzz/<target> FILE); copy each
-# into tests/malformed/ as a regression input once fixed. Resumable: the corpora in runs/fuzz/
+# runs/fuzz/findings/<target>/crash-* (reproduce: build-fuzz/fuzz/<target> FILE); once fixed,
+# add a regression case to tests/malformed/make_corpus.py and move the file to runs/fuzz/fixed/. Resumable: the corpora in runs/fuzz/
 # are kept and grow from run to run.
 #   Usage: bench/fuzz.sh [MINUTES] [TARGET ...]     JOBS=N runs N targets side by side (default 1)
 set -euo pipefail
