@@ -139,6 +139,7 @@ int run_search(const std::vector<std::string>& args) {
   train::DatasetSplits data = train::load_dataset(dataset, data_dir);
   train::check_model_fits(workload, data.train, dataset);
   core::prepare_output_directory(out);  // after every check of the input: a refused run creates nothing
+  const core::DirectoryLock lock(out);   // one run per directory, for the whole verb (derived-sim included)
   if (train_limit > 0) data.train.truncate(train_limit);
   if (test_limit > 0) data.test.truncate(test_limit);
 

@@ -1,6 +1,7 @@
 #include "nce/core/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -87,6 +88,30 @@ void prepare_output_directory(const fs::path& dir) {
   if (::access(dir.c_str(), W_OK | X_OK) != 0) {
     throw InputError(fmt::format("--out {}: directory is not writable ({})", dir.string(), reason(errno)));
   }
+}
+
+DirectoryLock::DirectoryLock(const fs::path& dir) {
+  fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) throw InputError(fmt::format("--out {}: cannot open the directory ({})", dir.string(), reason(errno)));
+  int result = 0;
+  do {
+    result = ::flock(fd_, LOCK_EX | LOCK_NB);
+  } while (result != 0 && errno == EINTR);
+  if (result != 0) {
+    const int error = errno;
+    ::close(fd_);
+    fd_ = -1;
+    if (error == EWOULDBLOCK) {
+      throw InputError(fmt::format("--out {}: another nce run is writing this directory; wait for it to end or choose "
+                                   "another --out",
+                                   dir.string()));
+    }
+    throw InputError(fmt::format("--out {}: cannot lock the directory ({})", dir.string(), reason(error)));
+  }
+}
+
+DirectoryLock::~DirectoryLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the lock
 }
 
 }  // namespace nce::core

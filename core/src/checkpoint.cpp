@@ -183,7 +183,7 @@ std::vector<float> CheckpointReader::floats(std::string_view name) const {
   const Blob& b = blob(name, kFloats);
   if (b.bytes.size() % sizeof(float) != 0) throw InputError(fmt::format("{}: corrupt entry '{}'", source_, name));
   std::vector<float> out(b.bytes.size() / sizeof(float));
-  std::memcpy(out.data(), b.bytes.data(), b.bytes.size());
+  if (!out.empty()) std::memcpy(out.data(), b.bytes.data(), b.bytes.size());  // memcpy of nullptr is UB, even of 0 bytes
   return out;
 }
 
@@ -191,7 +191,7 @@ std::vector<std::int64_t> CheckpointReader::integers(std::string_view name) cons
   const Blob& b = blob(name, kIntegers);
   if (b.bytes.size() % sizeof(std::int64_t) != 0) throw InputError(fmt::format("{}: corrupt entry '{}'", source_, name));
   std::vector<std::int64_t> out(b.bytes.size() / sizeof(std::int64_t));
-  std::memcpy(out.data(), b.bytes.data(), b.bytes.size());
+  if (!out.empty()) std::memcpy(out.data(), b.bytes.data(), b.bytes.size());  // memcpy of nullptr is UB, even of 0 bytes
   return out;
 }
 

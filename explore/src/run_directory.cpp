@@ -84,6 +84,7 @@ RunContents read_run_directory(const fs::path& dir) {
 
 RunDirectory::RunDirectory(const fs::path& dir, const SpecHeader& header, bool force, std::ostream* log) : dir_(dir) {
   core::prepare_output_directory(dir);
+  lock_ = std::make_unique<core::DirectoryLock>(dir);  // before reading: a second run would race this one
   const fs::path spec_file = dir / "spec.json";
   const fs::path points = dir / "points.jsonl";
   if (fs::exists(spec_file)) {

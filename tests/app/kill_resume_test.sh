@@ -54,6 +54,29 @@ acc() { sed -n 's/.*"test_accuracy": *\([0-9.e-]*\).*/\1/p' "$1/summary.json"; }
 [ "$(acc "$work/train-whole")" = "$(acc "$work/train-cut")" ] || { echo "train: accuracy differs" >&2; exit 1; }
 echo "train: $kills kills, final checkpoint and accuracy equal"
 
+# Two runs given one --out: the second is refused in one line while the first holds the
+# directory (core::DirectoryLock), instead of racing it on the checkpoint.
+train "$work/locked" &
+first=$!
+waited=0
+until [ -f "$work/locked/metrics.jsonl" ]; do
+  sleep 0.1
+  waited=$((waited + 1))
+  [ $waited -gt 600 ] && { echo "lock: the first run never started" >&2; exit 1; }
+done
+set +e
+"$nce" train --model resnet20 --bits 2 --epochs 3 --train-limit 384 --test-limit 64 --batch 64 --threads 1 \
+  --out "$work/locked" > /dev/null 2> "$work/second.err"
+code=$?
+set -e
+kill -9 "$first" 2> /dev/null || true
+wait "$first" 2> /dev/null || true
+if [ $code -ne 2 ] || [ "$(wc -l < "$work/second.err")" -ne 1 ] || ! grep -q "another nce run is writing this directory" "$work/second.err"; then
+  echo "lock: a second run on one --out gave exit $code: $(cat "$work/second.err")" >&2
+  exit 1
+fi
+echo "lock: a second run on the same --out is refused while the first runs"
+
 start=$(date +%s.%N)
 ( search "$work/search-whole" )
 seconds=$(echo "$(date +%s.%N) - $start" | bc)

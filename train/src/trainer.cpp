@@ -116,6 +116,7 @@ TrainResult train(Network& network, const DatasetSplits& data, const TrainConfig
   const Normalization norm = dataset_normalization(config.dataset);
   Sgd optimizer(network.parameters(), config.momentum, config.weight_decay);
   core::prepare_output_directory(config.out);
+  const core::DirectoryLock lock(config.out);  // a second run on this --out is refused, not raced
   const fs::path checkpoint = config.out / "checkpoint.bin";
   const fs::path metrics = config.out / "metrics.jsonl";
   const RunIdentity run{config.seed, std::uint64_t(config.batch), std::uint64_t(data.train.size())};

@@ -18,4 +18,21 @@ void append_line_durably(const std::filesystem::path& path, std::string_view lin
 // problem when it exists as something other than a directory or cannot be created or written.
 void prepare_output_directory(const std::filesystem::path& dir);
 
+// An exclusive advisory lock (flock) on an output directory for the lifetime of the object: a
+// resumable job (train, search, explore) holds it while it writes, so a second process given the
+// same --out is refused with one InputError line instead of racing the first on its checkpoint
+// and logs. The lock is on the directory itself, so nothing is added to it; it is released when
+// the object is destroyed or the process dies (SIGKILL included). Two locks on one directory
+// conflict even inside one process. The directory must exist (prepare_output_directory first).
+class DirectoryLock {
+ public:
+  explicit DirectoryLock(const std::filesystem::path& dir);
+  ~DirectoryLock();
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace nce::core

@@ -12,11 +12,13 @@
 #include <filesystem>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "nce/core/atomic_file.hpp"
 #include "nce/explore/plan.hpp"
 #include "nce/explore/record.hpp"
 
@@ -55,6 +57,7 @@ class RunDirectory {
 
  private:
   std::filesystem::path dir_;
+  std::unique_ptr<core::DirectoryLock> lock_;  // held while this run writes the directory
   std::vector<PointRecord> finished_;
 };
 
