@@ -2,17 +2,27 @@
 # Builds the whole project and its test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 # (the 'sanitize' preset of CMakePresets.json: -fsanitize=address,undefined -fno-sanitize-recover=all)
 # into build-sanitize/ and runs the suite there. Any sanitizer report aborts the test that hit
-# it, so "100% tests passed" means 0 findings. Extra arguments go to ctest (e.g. -L workloads).
+# it, so "100% tests passed" means 0 findings. The suppressions in bench/sanitizer/ name the
+# third-party reports that are not nce's and why. The Python tests run with the ASan runtime
+# preloaded (the interpreter is not instrumented) and leak checking off (CPython does not free
+# everything at exit); so does the MPI test (Open MPI keeps allocations of its plugins until
+# exit, some in unloaded modules that a suppression cannot name). Extra arguments go to the
+# main run (e.g. -R Checkpoint).
 #   Usage: bench/sanitize.sh [CTEST_ARGS ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+supp="$PWD/bench/sanitizer"
+asan_options="abort_on_error=1:detect_stack_use_after_return=0:suppressions=$supp/asan.supp"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:$asan_options}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp}"
 echo "sanitize: start $(date -u '+%F %H:%M UTC'), load $(cut -d' ' -f1 /proc/loadavg)"
 cmake --preset sanitize > /dev/null
 start=$(date +%s)
 cmake --build build-sanitize --parallel "$(nproc)" > build-sanitize/build.log 2>&1 || { tail -30 build-sanitize/build.log; exit 1; }
 echo "sanitize: built in $(( $(date +%s) - start )) s"
 start=$(date +%s)
-ctest --test-dir build-sanitize --output-on-failure --parallel "$(nproc)" --timeout 2700 "$@"
+ctest --test-dir build-sanitize --output-on-failure --parallel "$(nproc)" --timeout 2700 -LE python -E '^explore_mpi$' "$@"
+ASAN_OPTIONS="detect_leaks=0:$asan_options" ctest --test-dir build-sanitize --output-on-failure --timeout 2700 -R '^explore_mpi$'
+LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS="detect_leaks=0:$asan_options" \
+  ctest --test-dir build-sanitize --output-on-failure --parallel "$(nproc)" --timeout 2700 -L python
 echo "sanitize: suite passed in $(( $(date +%s) - start )) s, $(date -u '+%F %H:%M UTC')"
