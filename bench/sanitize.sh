@@ -3,12 +3,11 @@
 # (the 'sanitize' preset of CMakePresets.json: -fsanitize=address,undefined -fno-sanitize-recover=all)
 # into build-sanitize/ and runs the suite there. Any sanitizer report aborts the test that hit
 # it, so "100% tests passed" means 0 findings. The suppressions in bench/sanitizer/ name the
-# third-party reports that are not nce's and why. The Python tests run with the ASan runtime and
-# libstdc++ preloaded (the interpreter is not instrumented, and ASan's __cxa_throw interceptor
-# needs libstdc++ loaded when it starts) and leak checking off (CPython does not free
-# everything at exit); so does the MPI test (Open MPI keeps allocations of its plugins until
-# exit, some in unloaded modules that a suppression cannot name). Extra arguments go to the
-# main run (e.g. -R Checkpoint).
+# third-party reports that are not nce's and why. The Python tests run in an interpreter linked
+# with the ASan runtime (tests/python/asan_python.cpp says why not LD_PRELOAD) and with leak
+# checking off (CPython does not free everything at exit); so does the MPI test (Open MPI keeps
+# allocations of its plugins until exit, some in unloaded modules that a suppression cannot
+# name). Extra arguments go to the main run (e.g. -R Checkpoint).
 #   Usage: bench/sanitize.sh [CTEST_ARGS ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +23,5 @@ echo "sanitize: built in $(( $(date +%s) - start )) s"
 start=$(date +%s)
 ctest --test-dir build-sanitize --output-on-failure --parallel "$(nproc)" --timeout 2700 -LE python -E '^explore_mpi$' "$@"
 ASAN_OPTIONS="detect_leaks=0:$asan_options" ctest --test-dir build-sanitize --output-on-failure --timeout 2700 -R '^explore_mpi$'
-LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)" ASAN_OPTIONS="detect_leaks=0:$asan_options" \
-  ctest --test-dir build-sanitize --output-on-failure --parallel "$(nproc)" --timeout 2700 -L python
+ASAN_OPTIONS="detect_leaks=0:$asan_options" ctest --test-dir build-sanitize --output-on-failure --parallel "$(nproc)" --timeout 2700 -L python
 echo "sanitize: suite passed in $(( $(date +%s) - start )) s, $(date -u '+%F %H:%M UTC')"

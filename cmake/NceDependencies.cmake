@@ -20,7 +20,13 @@ find_package(ONNX REQUIRED)
 if(NOT DEFINED Python3_EXECUTABLE AND EXISTS /usr/bin/python3)
   set(Python3_EXECUTABLE /usr/bin/python3)
 endif()
-find_package(Python3 REQUIRED COMPONENTS Interpreter Development.Module)
+# An AddressSanitizer build also links an interpreter of its own for the Python tests
+# (tests/python/asan_python.cpp), so it needs libpython as well (Development.Embed).
+set(nce_python3_components Interpreter Development.Module)
+if(NCE_SANITIZE MATCHES "address")
+  list(APPEND nce_python3_components Development.Embed)
+endif()
+find_package(Python3 REQUIRED COMPONENTS ${nce_python3_components})
 find_package(pybind11 2.10 REQUIRED CONFIG)
 
 # SystemC ships only a pkg-config file on Debian. Its library was built as C++17, so
