@@ -8,8 +8,50 @@
 #include "modules.hpp"
 #include "nce/core/input_error.hpp"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NCE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define NCE_ASAN 1
+#endif
+#if defined(NCE_ASAN)
+#include <pthread.h>
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 namespace nce::sim {
 namespace {
+
+#if defined(NCE_ASAN)
+// Only in AddressSanitizer builds (bench/sanitize.sh). Debian's SystemC 2.3.4 reports its
+// coroutine switches to ASan (__sanitizer_start_switch_fiber), but names the main coroutine's
+// stack as 0 bytes at address 0, because it never learnt it. When sc_start returns to the
+// caller, ASan therefore believes this thread's stack is empty: from then on it refuses to clear
+// the redzones of the frames a C++ exception unwinds ("ASan is ignoring requested
+// __asan_handle_no_return ... top: 0x000000000000"), and a later call that reuses that stack
+// is reported as a stack-buffer-overflow that is not one. This tells ASan the thread's real stack
+// again, by a switch from the stack to itself, and clears the shadow of everything below the
+// caller's frame (this function's own frame, then dead stack, where such redzones may have been
+// left).
+[[gnu::noinline]] void restore_asan_stack_bounds() {
+  pthread_attr_t attributes;
+  if (pthread_getattr_np(pthread_self(), &attributes) != 0) return;
+  void* bottom = nullptr;
+  std::size_t size = 0;
+  const int got = pthread_attr_getstack(&attributes, &bottom, &size);
+  pthread_attr_destroy(&attributes);
+  if (got != 0) return;
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(&fake_stack, bottom, size);
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+  char* const below = static_cast<char*>(__builtin_frame_address(0));
+  char* const lowest = static_cast<char*>(bottom);
+  if (below > lowest) __asan_unpoison_memory_region(lowest, std::size_t(below - lowest));
+}
+#endif
 
 // SystemC elaborates once per process: one accelerator instance, reused by every call and never
 // destroyed (SystemC's kernel outlives static destructors badly).
@@ -86,7 +128,18 @@ LayerRun simulate_layer(const cost_models::LayerSchedule& schedule, const cost_m
     g_started = true;
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   }
+#if defined(NCE_ASAN)
+  try {
+    sc_core::sc_start();
+  } catch (...) {
+    restore_asan_stack_bounds();
+    __asan_handle_no_return();  // what the throw inside sc_start could not do: clear the frames unwound
+    throw;
+  }
+  restore_asan_stack_bounds();
+#else
   sc_core::sc_start();
+#endif
   top.dma.job = nullptr;
   top.array.job = nullptr;
   top.controller.job = nullptr;

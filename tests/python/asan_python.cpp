@@ -1,13 +1,10 @@
 // The Python interpreter of an AddressSanitizer build's Python tests (NCE_SANITIZE=address...):
 // CPython's own main loop (Py_RunMain), linked into an executable that carries the ASan runtime.
 //
-// Why not `LD_PRELOAD=libasan.so python3`: a preloaded runtime is not ASan's supported set-up,
-// and on Debian 12 it lost track of the main thread's stack (the warning "ASan is ignoring
-// requested __asan_handle_no_return: stack type: default top: 0x000000000000"). It then cannot
-// clear the redzones of the frames a C++ exception unwinds, and a later call that reuses that
-// stack reports a stack-buffer-overflow that is not there (python.module did, in
-// workloads::workload_from_yaml, after the tests whose errors cross into Python as exceptions).
-// Linked here, the runtime starts before anything else and knows the stack.
+// Why not `LD_PRELOAD=libasan.so python3`: ASan's runtime must be the first library loaded, and
+// preloaded into an interpreter that was not linked with it, it is a set-up ASan does not support:
+// its __cxa_throw interceptor also needed libstdc++ preloaded beside it. Linked here, the runtime
+// starts before anything else, as in every other binary of a sanitizer build.
 //
 // Contract: behaves as the interpreter NCE_PYTHON_HOME/bin/python3 given the same arguments
 // (same standard library and site-packages: home is set, so the build directory is never searched
