@@ -41,6 +41,7 @@ function(nce_add_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE NCE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)  # support/: helpers shared by tests
   nce_strict_warnings(${name})
   nce_fast_code(${name})
   if(NOT ARG_TIMEOUT)

@@ -19,6 +19,7 @@
 #include "nce/train/optimizers.hpp"
 #include "nce/train/trainer.hpp"
 #include "nce/workloads/workload_file.hpp"
+#include "search_log.hpp"
 
 namespace nce::search {
 namespace {
@@ -339,27 +340,8 @@ SearchResult PrecisionSearch::run() {
       in.read_into(ch->theta_w.name, ch->theta_w.value);
       in.read_into(ch->theta_a.name, ch->theta_a.value);
     }
-    std::ifstream lines(log_path);
-    for (std::string line; std::getline(lines, line) && int(result_.epochs.size()) < start_epoch;) {
-      if (line.empty()) continue;
-      const json j = json::parse(line, nullptr, false);
-      if (j.is_discarded()) throw core::InputError(fmt::format("{}: corrupt log line", log_path.string()));
-      SearchEpoch e;
-      e.epoch = j.at("epoch").get<int>();
-      e.phase = j.at("phase").get<std::string>();
-      e.tau = j.at("tau").get<double>();
-      e.weight_loss = j.at("weight_loss").get<double>();
-      e.arch_loss = j.at("arch_loss").get<double>();
-      e.hardware_loss = j.at("hardware_loss").get<double>();
-      e.train_accuracy = j.at("train_accuracy").get<double>();
-      e.test_accuracy = j.at("test_accuracy").get<double>();
-      e.expected_cost = j.at("expected_cost").get<double>();
-      e.current_cost = j.at("current_cost").get<double>();
-      e.widths = j.at("widths").get<std::map<std::string, std::vector<int>>>();
-      e.probabilities = j.at("probabilities").get<std::map<std::string, std::vector<double>>>();
-      result_.epochs.push_back(e);
-      log += line + "\n";
-    }
+    result_.epochs = read_epoch_log(log_path, start_epoch);
+    for (const SearchEpoch& e : result_.epochs) log += epoch_log_line(e) + "\n";
     if (fs::exists(initial_path)) {
       std::ifstream in_initial(initial_path);
       const json j = json::parse(in_initial, nullptr, false);
@@ -431,20 +413,7 @@ SearchResult PrecisionSearch::run() {
     }
     record.test_accuracy = evaluate_argmax();
     result_.epochs.push_back(record);
-    json line = {{"epoch", record.epoch},
-                 {"phase", record.phase},
-                 {"tau", record.tau},
-                 {"weight_loss", record.weight_loss},
-                 {"arch_loss", record.arch_loss},
-                 {"hardware_loss", record.hardware_loss},
-                 {"train_accuracy", record.train_accuracy},
-                 {"test_accuracy", record.test_accuracy},
-                 {"expected_cost", record.expected_cost},
-                 {"current_cost", record.current_cost},
-                 {"widths", record.widths},
-                 {"probabilities", record.probabilities},
-                 {"expansions", json::array()}};
-    core::append_line_durably(log_path, line.dump());
+    core::append_line_durably(log_path, epoch_log_line(record));
     save_checkpoint(epoch + 1);
     if (config_.progress != nullptr) {
       *config_.progress << fmt::format(

@@ -20,6 +20,7 @@
 #include "nce/core/input_error.hpp"
 #include "nce/core/softmax.hpp"
 #include "nce/workloads/workload_file.hpp"
+#include "search_log.hpp"
 
 namespace nce::search {
 
@@ -209,42 +210,6 @@ void restore_sgd(Supernet& net, train::Sgd& sgd, const NamedState& state, const 
     }
     if (values.size() == buffers[i]->size()) *buffers[i] = std::move(values);
   }
-}
-
-json epoch_json(const SearchEpoch& e) {
-  json j;
-  j["epoch"] = e.epoch;
-  j["phase"] = e.phase;
-  j["tau"] = e.tau;
-  j["weight_loss"] = e.weight_loss;
-  j["arch_loss"] = e.arch_loss;
-  j["hardware_loss"] = e.hardware_loss;
-  j["train_accuracy"] = e.train_accuracy;
-  j["test_accuracy"] = e.test_accuracy;
-  j["expected_cost"] = e.expected_cost;
-  j["current_cost"] = e.current_cost;
-  j["widths"] = e.widths;
-  j["probabilities"] = e.probabilities;
-  j["expansions"] = e.expansions;
-  return j;
-}
-
-SearchEpoch epoch_from_json(const json& j) {
-  SearchEpoch e;
-  e.epoch = j.at("epoch").get<int>();
-  e.phase = j.at("phase").get<std::string>();
-  e.tau = j.at("tau").get<double>();
-  e.weight_loss = j.at("weight_loss").get<double>();
-  e.arch_loss = j.at("arch_loss").get<double>();
-  e.hardware_loss = j.at("hardware_loss").get<double>();
-  e.train_accuracy = j.at("train_accuracy").get<double>();
-  e.test_accuracy = j.at("test_accuracy").get<double>();
-  e.expected_cost = j.at("expected_cost").get<double>();
-  e.current_cost = j.at("current_cost").get<double>();
-  e.widths = j.at("widths").get<std::map<std::string, std::vector<int>>>();
-  e.probabilities = j.at("probabilities").get<std::map<std::string, std::vector<double>>>();
-  e.expansions = j.at("expansions").get<std::vector<std::string>>();
-  return e;
 }
 
 // One run of the supernet search, step by step (docs/NCE.md section 5): every epoch trains the
@@ -538,12 +503,8 @@ SearchResult SupernetSearch::run() {
   if (checkpoint) {
     restore(*checkpoint);
     // Keep the log lines of the epochs the checkpoint holds.
-    std::ifstream in(log_path_);
-    std::string line;
-    while (std::getline(in, line) && int(result_.epochs.size()) < start_epoch) {
-      if (!line.empty()) result_.epochs.push_back(epoch_from_json(json::parse(line)));
-    }
-    for (const SearchEpoch& e : result_.epochs) log += epoch_json(e).dump() + "\n";
+    result_.epochs = read_epoch_log(log_path_, start_epoch);
+    for (const SearchEpoch& e : result_.epochs) log += epoch_log_line(e) + "\n";
   }
   core::write_file_atomically(log_path_, log);
   cost_ = expected_cost(workload_, net_->candidates(), source_, config_.metric, config_.join, &binding_);
@@ -594,7 +555,7 @@ SearchResult SupernetSearch::run() {
     }
     finish_epoch(record, steps_per_epoch);
     result_.epochs.push_back(record);
-    core::append_line_durably(log_path_, epoch_json(record).dump());
+    core::append_line_durably(log_path_, epoch_log_line(record));
     save_checkpoint(epoch + 1);
     if (config_.progress != nullptr) {
       *config_.progress << fmt::format(

@@ -14,33 +14,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/cli.hpp"
+
 namespace {
+
+using nce::testing::Result;
+using nce::testing::slurp;
 
 namespace fs = std::filesystem;
 
 const fs::path kDir = fs::temp_directory_path() / ("nce_import_cli_" + std::to_string(::getpid()));
 const std::string kFixtures = std::string(NCE_SOURCE_DIR) + "/tests/workloads/onnx/";
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-Result nce(const std::string& args) {
-  fs::create_directories(kDir);
-  const std::string command = std::string("SC_COPYRIGHT_MESSAGE=DISABLE ") + NCE_BINARY + " " + args + " > " +
-                              (kDir / "stdout").string() + " 2> " + (kDir / "stderr").string();
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(kDir / "stdout"), read(kDir / "stderr")};
-}
+Result nce(const std::string& args) { return nce::testing::run_nce(args, kDir); }
 
 class ImportCli : public ::testing::Test {
  protected:
@@ -68,7 +54,7 @@ TEST_F(ImportCli, ResNet20ImportsAsTheZooNetwork) {
   // As a SCALE-Sim topology too (no grouped convs in ResNet20): one row per conv and FC.
   const fs::path topology = kDir / "resnet20.csv";
   ASSERT_EQ(nce("import " + kFixtures + "resnet20.onnx --out " + topology.string()).exit_code, 0);
-  const std::string csv = read(topology);
+  const std::string csv = slurp(topology);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 22) << csv;
 }
 
@@ -161,7 +147,7 @@ TEST_F(ImportCli, SimulateTakesAnOnnxWorkload) {
   EXPECT_EQ(layer_macs["block0.dw"], 9 * 96 * 1024);
   EXPECT_EQ(layer_macs["block1.dw"], 9 * 96 * 256);
   EXPECT_EQ(layer_macs["fc"], 24 * 10);
-  const nlohmann::json summary = nlohmann::json::parse(read(direct / "summary.json"));
+  const nlohmann::json summary = nlohmann::json::parse(slurp(direct / "summary.json"));
   EXPECT_EQ(summary["workload"], "mbv2_block");
   EXPECT_EQ(summary["macs"], 6'856'944);
   bool explained = false;  // the depthwise layer's low utilization is explained
@@ -176,8 +162,8 @@ TEST_F(ImportCli, SimulateTakesAnOnnxWorkload) {
   ASSERT_EQ(nce("import " + kFixtures + "mbv2_block.onnx --out " + yaml.string()).exit_code, 0);
   const fs::path via_yaml = kDir / "via-yaml";
   ASSERT_EQ(nce("simulate --workload " + yaml.string() + " --out " + via_yaml.string()).exit_code, 0);
-  EXPECT_EQ(read(via_yaml / "layers.csv"), read(direct / "layers.csv"));
-  EXPECT_EQ(read(via_yaml / "COMPUTE_REPORT.csv"), read(direct / "COMPUTE_REPORT.csv"));
+  EXPECT_EQ(slurp(via_yaml / "layers.csv"), slurp(direct / "layers.csv"));
+  EXPECT_EQ(slurp(via_yaml / "COMPUTE_REPORT.csv"), slurp(direct / "COMPUTE_REPORT.csv"));
 }
 
 }  // namespace

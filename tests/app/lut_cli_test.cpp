@@ -15,37 +15,23 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "support/cli.hpp"
+
 namespace {
+
+using nce::testing::Result;
+using nce::testing::slurp;
 
 namespace fs = std::filesystem;
 
 const fs::path kDir = fs::temp_directory_path() / ("nce_lut_cli_" + std::to_string(::getpid()));
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-Result nce(const std::string& args) {
-  fs::create_directories(kDir);
-  const std::string command = std::string("SC_COPYRIGHT_MESSAGE=DISABLE ") + NCE_BINARY + " " + args + " > " +
-                              (kDir / "stdout").string() + " 2> " + (kDir / "stderr").string();
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(kDir / "stdout"), read(kDir / "stderr")};
-}
+Result nce(const std::string& args) { return nce::testing::run_nce(args, kDir); }
 
 nlohmann::json run_json(const std::string& args, const fs::path& file) {
   const Result r = nce(args);
   EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
-  return nlohmann::json::parse(read(file));
+  return nlohmann::json::parse(slurp(file));
 }
 
 // lut.csv as rows of column -> cell (no quoted fields: keys and layer lists hold no commas).
@@ -94,7 +80,7 @@ TEST_F(LutCli, WritesJsonAndCsvWithTheSameEntries) {
   EXPECT_EQ(r.out, "9 entries (default-16x16 on 16x16 ws, model analytical) from 1 workload\nwrote " +
                        (out / "lut.json").string() + "\nwrote " + (out / "lut.csv").string() + "\n");
   // ordered_json: the entries in the file's order (first use), which lut.csv's rows follow.
-  const nlohmann::ordered_json lut = nlohmann::ordered_json::parse(read(out / "lut.json"));
+  const nlohmann::ordered_json lut = nlohmann::ordered_json::parse(slurp(out / "lut.json"));
   EXPECT_EQ(lut["format"], "nce-lut/1");
   EXPECT_EQ(lut["workloads"], nlohmann::ordered_json{"resnet20"});
   EXPECT_EQ(lut["model"], "analytical");
@@ -163,8 +149,8 @@ TEST_F(LutCli, WritesJsonAndCsvWithTheSameEntries) {
   // --out F.json and --out F.csv write that file only, with the same content.
   ASSERT_EQ(nce("lut --workload resnet20 --cache-dir none --out " + (kDir / "one.json").string()).exit_code, 0);
   ASSERT_EQ(nce("lut --workload resnet20 --cache-dir none --out " + (kDir / "one.csv").string()).exit_code, 0);
-  EXPECT_EQ(read(kDir / "one.json"), read(out / "lut.json"));
-  EXPECT_EQ(read(kDir / "one.csv"), read(out / "lut.csv"));
+  EXPECT_EQ(slurp(kDir / "one.json"), slurp(out / "lut.json"));
+  EXPECT_EQ(slurp(kDir / "one.csv"), slurp(out / "lut.csv"));
 }
 
 // Every cell of `nce cost-table --widths 0.5,1` (each layer at each of its in/out widths) is in the
@@ -230,7 +216,7 @@ TEST_F(LutCli, CellsEqualTheCostTableAndTheSimulation) {
   EXPECT_EQ(simulated, 22u);
   // Layers run one after another and pool/add cost nothing on the array: the network's cycles
   // are the sum of its entries (docs/LUT.md).
-  EXPECT_EQ(network, nlohmann::json::parse(read(kDir / "sim" / "summary.json"))["total_cycles"].get<std::int64_t>());
+  EXPECT_EQ(network, nlohmann::json::parse(slurp(kDir / "sim" / "summary.json"))["total_cycles"].get<std::int64_t>());
 }
 
 // --precisions prices every geometry at each precision: 9 geometries x 3 = 27 entries, with
@@ -252,7 +238,7 @@ TEST_F(LutCli, PrecisionsFlagPricesEveryGeometryAtEachPrecision) {
 
   // ResNet20 with a 2-bit conv1, through the SystemC model.
   ASSERT_EQ(nce("workload export resnet20 --out " + (kDir / "r20.yaml").string()).exit_code, 0);
-  std::string yaml = read(kDir / "r20.yaml");
+  std::string yaml = slurp(kDir / "r20.yaml");
   const std::regex conv1_bits("(\\{name: conv1, [^}]*)weight_bits: 8, act_bits: 8");
   ASSERT_TRUE(std::regex_search(yaml, conv1_bits)) << yaml.substr(0, 400);
   yaml = std::regex_replace(yaml, conv1_bits, "$1weight_bits: 2, act_bits: 2", std::regex_constants::format_first_only);

@@ -10,32 +10,18 @@
 #include <sstream>
 #include <string>
 
+#include "support/cli.hpp"
+
 namespace {
+
+using nce::testing::Result;
+using nce::testing::slurp;
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
 const fs::path kDir = fs::temp_directory_path() / ("nce_search_cli_" + std::to_string(::getpid()));
 
-std::string read(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Result run(const std::string& args) {
-  fs::create_directories(kDir);
-  const std::string command = std::string("SC_COPYRIGHT_MESSAGE=DISABLE ") + NCE_BINARY + " search " + args + " > " +
-                              (kDir / "stdout").string() + " 2> " + (kDir / "stderr").string();
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(kDir / "stdout"), read(kDir / "stderr")};
-}
+Result run(const std::string& args) { return nce::testing::run_nce("search " + args, kDir); }
 
 TEST(SearchCli, AMissedTargetIsSaidPlainlyBesideThePlainNetwork) {
   // A tenth of the plain network's cycles cannot be reached by pruning one epoch's worth.
@@ -47,7 +33,7 @@ TEST(SearchCli, AMissedTargetIsSaidPlainlyBesideThePlainNetwork) {
   EXPECT_NE(r.out.find("target missed by"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("vs plain 172,767"), std::string::npos) << r.out;  // resnet20-fmnist on the default 16x16
   EXPECT_NE(r.out.find("(equal)"), std::string::npos) << r.out;             // prediction = SystemC
-  const std::string html = read(out / "report.html");
+  const std::string html = slurp(out / "report.html");
   EXPECT_NE(html.find("Target missed by"), std::string::npos);
   EXPECT_NE(html.find("172767"), std::string::npos);  // the plain network's simulated cycles, not "-"
   EXPECT_NE(html.find("How the architecture distribution moved"), std::string::npos);

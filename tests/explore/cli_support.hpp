@@ -1,49 +1,23 @@
 #pragma once
-// Running the built `nce explore` from the explore tests: exit code, stdout, stderr.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <fmt/format.h>
+// Running the built `nce explore` from the explore tests, and reading what it wrote.
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "support/cli.hpp"
+
 namespace nce::explore::testing {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-inline std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using nce::testing::lines_of;
+using nce::testing::Result;
+using nce::testing::slurp;
 
 // Runs `prefix nce explore args` (prefix: e.g. "mpirun -np 3") with its output in `scratch`.
-inline Result run_nce(const std::string& args, const std::filesystem::path& scratch, const std::string& prefix = "") {
-  std::filesystem::create_directories(scratch);
-  const std::string command =
-      fmt::format("SC_COPYRIGHT_MESSAGE=DISABLE OMP_WAIT_POLICY=passive {} {} explore {} > {} 2> {}", prefix, NCE_BINARY,
-                  args, (scratch / "stdout").string(), (scratch / "stderr").string());
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(scratch / "stdout"), slurp(scratch / "stderr")};
-}
-
-inline std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
+inline Result run_explore(const std::string& args, const std::filesystem::path& scratch, const std::string& prefix = "") {
+  return nce::testing::run_nce("explore " + args, scratch, prefix);
 }
 
 // The records of a points.jsonl.

@@ -3,6 +3,7 @@
 // file, bad input (one line on stderr, exit 2, nothing written), rerunning a finished spec,
 // refusing another one, and shards merged into the single-process result.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -21,7 +22,7 @@ const std::string kGrid = "--workload resnet20 --array 8x8,16x16 --dataflow ws,o
 class ExploreCli : public ::testing::Test {
  protected:
   void TearDown() override { fs::remove_all(kDir); }
-  static Result run(const std::string& args) { return run_nce(args, kDir / "io"); }
+  static Result run(const std::string& args) { return run_explore(args, kDir / "io"); }
 };
 
 bool dominates(const nlohmann::json& a, const nlohmann::json& b, const std::vector<std::string>& metrics) {

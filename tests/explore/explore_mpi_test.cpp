@@ -3,6 +3,7 @@
 // once in points.jsonl, with an accuracy. One rank runs everything and says so; bad input under
 // mpirun is reported once. (Running as root needs OMPI_ALLOW_RUN_AS_ROOT*: ctest sets them.)
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -25,7 +26,7 @@ class ExploreMpi : public ::testing::Test {
 
 TEST_F(ExploreMpi, ThreeRanksEvaluateEverySearchPointExactlyOnce) {
   const fs::path out = kDir / "mpi";
-  const Result r = run_nce(kBudget + " --array 8x8,16x16 --dataflow ws,os --out " + out.string(), kDir / "io",
+  const Result r = run_explore(kBudget + " --array 8x8,16x16 --dataflow ws,os --out " + out.string(), kDir / "io",
                            "mpirun --oversubscribe -np 3");
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   const std::vector<nlohmann::json> log = records(out / "points.jsonl");
@@ -52,21 +53,21 @@ TEST_F(ExploreMpi, ThreeRanksEvaluateEverySearchPointExactlyOnce) {
   ASSERT_EQ(json.at("fronts").size(), 2u);
   EXPECT_EQ(json.at("fronts").at(1).at("objectives"), nlohmann::json({"accuracy", "cycles"}));
   // A rerun under MPI skips every finished point.
-  const Result again = run_nce(kBudget + " --array 8x8,16x16 --dataflow ws,os --out " + out.string(), kDir / "io",
+  const Result again = run_explore(kBudget + " --array 8x8,16x16 --dataflow ws,os --out " + out.string(), kDir / "io",
                                "mpirun --oversubscribe -np 3");
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.err.find("4 finished before, 0 to evaluate"), std::string::npos) << again.err;
   EXPECT_EQ(records(out / "points.jsonl").size(), 4u);
   // Another spec in that directory: refused by rank 0 after MPI started, every rank stops.
   const Result refused =
-      run_nce(kBudget + " --array 8x8 --out " + out.string(), kDir / "io", "mpirun --oversubscribe -np 3");
+      run_explore(kBudget + " --array 8x8 --out " + out.string(), kDir / "io", "mpirun --oversubscribe -np 3");
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("nce explore: --out"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("holds the points of another spec"), std::string::npos) << refused.err;
 }
 
 TEST_F(ExploreMpi, OneRankRunsEverythingAndSaysSo) {
-  const Result r = run_nce(kBudget + " --array 8x8 --dataflow ws --out " + (kDir / "one").string(), kDir / "io",
+  const Result r = run_explore(kBudget + " --array 8x8 --dataflow ws --out " + (kDir / "one").string(), kDir / "io",
                            "mpirun --oversubscribe -np 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("one MPI rank: nothing to distribute"), std::string::npos) << r.err;
@@ -74,7 +75,7 @@ TEST_F(ExploreMpi, OneRankRunsEverythingAndSaysSo) {
 }
 
 TEST_F(ExploreMpi, BadInputUnderMpirunIsReportedOnce) {
-  const Result r = run_nce(fmt::format("--workload resnet20 --array 0x0 --out {}", (kDir / "bad").string()), kDir / "io",
+  const Result r = run_explore(fmt::format("--workload resnet20 --array 0x0 --out {}", (kDir / "bad").string()), kDir / "io",
                            "mpirun --oversubscribe -np 3");
   EXPECT_EQ(r.exit_code, 2);
   std::size_t ours = 0;

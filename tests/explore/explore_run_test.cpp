@@ -2,7 +2,9 @@
 // once, the lines written before the kill kept as they were), and report.html as headless
 // Chromium renders it: the fronts' points, the best point, one table row per point.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <fmt/format.h>
 
@@ -71,7 +73,7 @@ TEST_F(ExploreRun, AKilledRunLosesNoFinishedPoint) {
   ASSERT_GE(finished_before, 30u);
   ASSERT_LT(finished_before, total);
 
-  const Result rerun = run_nce(args.substr(std::string("explore ").size()), kDir / "io");
+  const Result rerun = run_explore(args.substr(std::string("explore ").size()), kDir / "io");
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   EXPECT_NE(rerun.err.find(fmt::format("{} finished before, {} to evaluate", finished_before, total - finished_before)),
             std::string::npos)
@@ -89,7 +91,7 @@ TEST_F(ExploreRun, ATornLastLineIsDroppedAndItsPointEvaluatedAgain) {
   // What a kill inside an append leaves: a complete run whose last line is cut mid-record.
   const fs::path out = kDir / "torn";
   const std::string args = fmt::format("--workload resnet20 --array 8x8,16x16 --dataflow ws,os --out {}", out.string());
-  const Result first = run_nce(args, kDir / "io");
+  const Result first = run_explore(args, kDir / "io");
   ASSERT_EQ(first.exit_code, 0) << first.err;
   const std::string complete = slurp(out / "points.jsonl");
   ASSERT_EQ(lines_of(complete).size(), 4u);
@@ -98,7 +100,7 @@ TEST_F(ExploreRun, ATornLastLineIsDroppedAndItsPointEvaluatedAgain) {
     std::ofstream torn(out / "points.jsonl", std::ios::binary | std::ios::trunc);
     torn << complete.substr(0, last_line + (complete.size() - last_line) / 2);
   }
-  const Result rerun = run_nce(args, kDir / "io");
+  const Result rerun = run_explore(args, kDir / "io");
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   EXPECT_NE(rerun.err.find("dropped a torn last line"), std::string::npos) << rerun.err;
   EXPECT_NE(rerun.err.find("3 finished before, 1 to evaluate"), std::string::npos) << rerun.err;
@@ -116,7 +118,7 @@ TEST_F(ExploreRun, ATornLastLineIsDroppedAndItsPointEvaluatedAgain) {
 
 TEST_F(ExploreRun, ReportRendersInChromiumWithTheFrontsAndTheBestPoint) {
   const fs::path out = kDir / "report";
-  const Result r = run_nce(fmt::format("--workload resnet20,resnet32 --array 8x8,16x16,32x32 --dataflow ws,os "
+  const Result r = run_explore(fmt::format("--workload resnet20,resnet32 --array 8x8,16x16,32x32 --dataflow ws,os "
                                        "--widths 0.5,1,1.5 --constraint 'area_mm2<=1.0' --pareto cycles,energy,area --pareto cycles,energy "
                                        "--out {}",
                                        out.string()),

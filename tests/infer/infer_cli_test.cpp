@@ -13,15 +13,14 @@
 #include <sstream>
 #include <string>
 
+#include "support/cli.hpp"
+
 namespace {
 
-namespace fs = std::filesystem;
+using nce::testing::Result;
+using nce::testing::slurp;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+namespace fs = std::filesystem;
 
 const fs::path kDir = fs::temp_directory_path() / ("nce_infer_cli_" + std::to_string(::getpid()));
 
@@ -30,20 +29,7 @@ struct RemoveScratch : ::testing::Environment {
 };
 [[maybe_unused]] ::testing::Environment* const kRemoveScratch = ::testing::AddGlobalTestEnvironment(new RemoveScratch);
 
-std::string read(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Result nce(const std::string& args) {
-  fs::create_directories(kDir);
-  const std::string command = std::string("SC_COPYRIGHT_MESSAGE=DISABLE OMP_WAIT_POLICY=passive ") + NCE_BINARY + " " +
-                              args + " > " + (kDir / "stdout").string() + " 2> " + (kDir / "stderr").string();
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(kDir / "stdout"), read(kDir / "stderr")};
-}
+Result nce(const std::string& args) { return nce::testing::run_nce(args, kDir); }
 
 constexpr const char* kTinyModel = R"(format: nce-workload/1
 name: infer-cli-tiny
@@ -87,7 +73,7 @@ TEST(InferCli, RunsATrainedNetworkAndWritesItsFiles) {
   for (const char* file : {"summary.json", "layers.csv", "images.csv", "report.md", "cost/report.html", "cost/layers.csv"}) {
     EXPECT_TRUE(fs::exists(out / file)) << file;
   }
-  const nlohmann::json summary = nlohmann::json::parse(read(out / "summary.json"));
+  const nlohmann::json summary = nlohmann::json::parse(slurp(out / "summary.json"));
   EXPECT_EQ(summary["images"], 120);
   EXPECT_GE(summary["agreement"]["top1_agreement"].get<double>(), 0.999);
   EXPECT_TRUE(summary["passed"].get<bool>());
@@ -98,7 +84,7 @@ TEST(InferCli, RunsATrainedNetworkAndWritesItsFiles) {
   // Seeded: the same sample again.
   const Result again = nce("infer " + tiny_run().string() + " --array 8x8 --images 120 --seed 3 --out " + (kDir / "again").string());
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(nlohmann::json::parse(read(kDir / "again" / "summary.json"))["indices"], summary["indices"]);
+  EXPECT_EQ(nlohmann::json::parse(slurp(kDir / "again" / "summary.json"))["indices"], summary["indices"]);
 }
 
 TEST(InferCli, RtlModeIsIdenticalToTheBehaviouralModelAndSaysWhatWasCompared) {

@@ -10,6 +10,7 @@
 #include "nce/train/random.hpp"
 #include "nce/train/trainer.hpp"
 #include "nce/workloads/workload.hpp"
+#include "support/layers.hpp"
 
 namespace nce::infer::testing {
 
@@ -22,27 +23,11 @@ inline workloads::Workload tiny_workload(int bits = 2, int channels = 1, int siz
   w.input = {channels, size, size};
   const auto conv = [&](const std::string& name, std::vector<std::string> inputs, int out, int kernel, int stride,
                         int padding, bool relu, int layer_bits, bool searchable) {
-    workloads::Layer l;
-    l.name = name;
-    l.type = workloads::LayerType::conv;
-    l.inputs = std::move(inputs);
-    l.out_channels = out;
-    l.kernel_h = l.kernel_w = kernel;
-    l.stride = stride;
-    l.padding = padding;
-    l.batch_norm = true;
-    l.relu = relu;
-    l.precision = {layer_bits, layer_bits};
-    l.searchable = searchable;
-    w.layers.push_back(l);
+    w.layers.push_back(nce::testing::conv_layer(name, std::move(inputs), out, kernel, stride, padding, relu, layer_bits,
+                                                searchable));
   };
   const auto add = [&](const std::string& name, const std::string& a, const std::string& b) {
-    workloads::Layer l;
-    l.name = name;
-    l.type = workloads::LayerType::add;
-    l.inputs = {a, b};
-    l.relu = true;
-    w.layers.push_back(l);
+    w.layers.push_back(nce::testing::add_layer(name, a, b));
   };
   conv("conv1", {}, 8, 3, 1, 1, true, 8, false);
   workloads::Layer pool;

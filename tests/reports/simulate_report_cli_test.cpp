@@ -13,32 +13,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/cli.hpp"
+
 namespace {
+
+using nce::testing::Result;
+using nce::testing::slurp;
 
 namespace fs = std::filesystem;
 
 const fs::path kDir = fs::temp_directory_path() / ("nce_simulate_report_cli_" + std::to_string(::getpid()));
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-Result simulate(const std::string& args) {
-  fs::create_directories(kDir);
-  const std::string command = std::string("SC_COPYRIGHT_MESSAGE=DISABLE ") + NCE_BINARY + " simulate " + args + " > " +
-                              (kDir / "stdout").string() + " 2> " + (kDir / "stderr").string();
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(kDir / "stdout"), read(kDir / "stderr")};
-}
+Result simulate(const std::string& args) { return nce::testing::run_nce("simulate " + args, kDir); }
 
 std::string line(const std::string& text, const std::string& prefix) {
   const std::size_t at = text.find("\n" + prefix);
@@ -59,11 +45,11 @@ TEST_F(SimulateReportCli, OverriddenConfigurationIsNamedAfterTheOverrides) {
             "configuration: default-16x16 + array 32x32, dataflow os (32x32 os, 16-bit accumulators, 500 MHz; SRAM "
             "ifmap 64 KiB/64-bit words, weight 64 KiB/64-bit, ofmap 64 KiB/1024-bit x2 ports; DRAM 8 B/cycle, 100 "
             "cycles latency; energy horowitz45)");
-  const nlohmann::json summary = nlohmann::json::parse(read(out / "summary.json"));
+  const nlohmann::json summary = nlohmann::json::parse(slurp(out / "summary.json"));
   EXPECT_EQ(summary["config"], "default-16x16 + array 32x32, dataflow os");
   EXPECT_EQ(summary["overrides"], (nlohmann::json{"array.rows=32", "array.cols=32", "array.dataflow=os"}));
   EXPECT_EQ(summary["configuration"]["pes"], 1024);
-  const std::string html = read(out / "report.html");
+  const std::string html = slurp(out / "report.html");
   EXPECT_NE(html.find("configuration default-16x16 + array 32x32, dataflow os, energy preset horowitz45"), std::string::npos);
   EXPECT_EQ(html.find("configuration default-16x16,"), std::string::npos);
 
@@ -91,7 +77,7 @@ TEST_F(SimulateReportCli, OverriddenConfigurationIsNamedAfterTheOverrides) {
   }
   EXPECT_NE(r.out.find("BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv)"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("pool/add"), std::string::npos) << r.out;
-  EXPECT_EQ(read(out / "report.md").find("| stage1.block0.add |"), std::string::npos);
+  EXPECT_EQ(slurp(out / "report.md").find("| stage1.block0.add |"), std::string::npos);
   // report.html: the 10 pool/add rows of the layer table are marked to stay hidden until asked.
   const std::string marked = "<tr class=\"optional\"";
   std::size_t hidden = 0;
@@ -110,11 +96,11 @@ TEST_F(SimulateReportCli, AllLayersListsThePoolAndAddRows) {
   EXPECT_NE(line(r.out, "configuration: ").find("; DRAM 4 B/cycle, 100 cycles latency;"), std::string::npos) << r.out;
   EXPECT_NE(line(r.out, "by precision: ").find("; pool/add (10 layers) 0.0% of cycles, 0.0% of energy"), std::string::npos)
       << r.out;
-  const std::string md = read(out / "report.md");
+  const std::string md = slurp(out / "report.md");
   EXPECT_NE(md.find("| stage1.block0.add |"), std::string::npos);
   EXPECT_NE(md.find("| pool |"), std::string::npos);
-  EXPECT_EQ(read(out / "report.html").find("<tr class=\"optional\""), std::string::npos);  // every row shown
-  const nlohmann::json summary = nlohmann::json::parse(read(out / "summary.json"));
+  EXPECT_EQ(slurp(out / "report.html").find("<tr class=\"optional\""), std::string::npos);  // every row shown
+  const nlohmann::json summary = nlohmann::json::parse(slurp(out / "summary.json"));
   EXPECT_EQ(summary["config"], "default-16x16 + array 32x32, dataflow os, dram.bytes_per_cycle=4");
   EXPECT_EQ(summary["configuration"]["dram"]["bytes_per_cycle"], 4.0);
 }

@@ -17,31 +17,17 @@
 #include <string>
 #include <vector>
 
+#include "support/cli.hpp"
+
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using nce::testing::Result;
+using nce::testing::slurp;
 
 const std::filesystem::path kDir =
     std::filesystem::temp_directory_path() / ("nce_cost_table_cli_" + std::to_string(::getpid()));
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-Result run(const std::string& args) {
-  std::filesystem::create_directories(kDir);
-  const std::string command = std::string("SC_COPYRIGHT_MESSAGE=DISABLE ") + NCE_BINARY + " cost-table " + args + " > " +
-                              (kDir / "stdout").string() + " 2> " + (kDir / "stderr").string();
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(kDir / "stdout"), slurp(kDir / "stderr")};
-}
+Result run(const std::string& args) { return nce::testing::run_nce("cost-table " + args, kDir); }
 
 // "N entries (E layer variants evaluated, C from cache ..." -> {E, C}
 std::pair<int, int> evaluated_and_cached(const std::string& out) {

@@ -9,29 +9,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/cli.hpp"
+
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string err;
-  std::string out;
-};
+using nce::testing::Result;
 
 const std::filesystem::path kDir = std::filesystem::temp_directory_path() / ("nce_simulate_cli_" + std::to_string(::getpid()));
 
-Result run(const std::string& args) {
-  std::filesystem::create_directories(kDir);
-  const std::string command = std::string("SC_COPYRIGHT_MESSAGE=DISABLE ") + NCE_BINARY + " simulate " + args + " > " +
-                              (kDir / "stdout").string() + " 2> " + (kDir / "stderr").string();
-  const int status = std::system(command.c_str());
-  std::ifstream in(kDir / "stderr");
-  std::stringstream err;
-  err << in.rdbuf();
-  std::ifstream out_file(kDir / "stdout");
-  std::stringstream out;
-  out << out_file.rdbuf();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err.str(), out.str()};
-}
+Result run(const std::string& args) { return nce::testing::run_nce("simulate " + args, kDir); }
 
 TEST(SimulateCli, WritesTheReportFiles) {
   const std::filesystem::path out = kDir / "report";

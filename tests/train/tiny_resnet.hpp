@@ -5,6 +5,7 @@
 
 #include "nce/train/network.hpp"
 #include "nce/workloads/workload.hpp"
+#include "support/layers.hpp"
 
 namespace nce::train::testing {
 
@@ -14,26 +15,10 @@ inline workloads::Workload tiny_resnet(int bits, workloads::TensorShape input = 
   w.input = input;
   const auto conv = [&](const std::string& name, std::vector<std::string> inputs, int out, int kernel, int stride,
                         int padding, bool relu, int layer_bits) {
-    workloads::Layer l;
-    l.name = name;
-    l.type = workloads::LayerType::conv;
-    l.inputs = std::move(inputs);
-    l.out_channels = out;
-    l.kernel_h = l.kernel_w = kernel;
-    l.stride = stride;
-    l.padding = padding;
-    l.batch_norm = true;
-    l.relu = relu;
-    l.precision = {layer_bits, layer_bits};
-    w.layers.push_back(l);
+    w.layers.push_back(nce::testing::conv_layer(name, std::move(inputs), out, kernel, stride, padding, relu, layer_bits));
   };
   const auto add = [&](const std::string& name, const std::string& a, const std::string& b) {
-    workloads::Layer l;
-    l.name = name;
-    l.type = workloads::LayerType::add;
-    l.inputs = {a, b};
-    l.relu = true;
-    w.layers.push_back(l);
+    w.layers.push_back(nce::testing::add_layer(name, a, b));
   };
   // First conv, shortcut and FC at W8A8 (NCE paper 5.1). bits = 32 builds the W2A2 workload;
   // the caller runs it unquantized (Network's `quantize` flag).

@@ -1,6 +1,11 @@
 #include "systolic.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+
+#include "nce/core/input_error.hpp"
+#include "nce/workloads/reference_model.hpp"
 
 namespace nce::cost_models::systolic {
 
@@ -119,6 +124,37 @@ StepCost stationary_step_cost(const LayerSchedule& s, const ScheduleStep& step, 
   stream_reads.read_bits += entered * 2 * last_k;
   c.stall_fill_drain = c.duration - end;
   return c;
+}
+
+void StationaryDataflow::validate(const AcceleratorConfig& config) const {
+  // A column sums `rows` digit products; the in-array accumulator must not wrap on it.
+  if (workloads::ref::accumulator_can_wrap(config.rows, config.accumulator_bits)) {
+    throw core::InputError(fmt::format("array.accumulator_bits = {} cannot hold a column sum of {} rows x {}",
+                                       config.accumulator_bits, config.rows, workloads::ref::kMaxDigitProduct));
+  }
+}
+
+void StationaryDataflow::for_each_fold(const LayerSchedule& s, const ScheduleStep& step,
+                                       const std::function<void(const ArrayFold&)>& visit) const {
+  stationary_folds(s, step, held_, visit);
+}
+
+std::int64_t StationaryDataflow::fold_count(const LayerSchedule& s, const ScheduleStep& step) const {
+  const std::int64_t held_columns = held_ == Stationary::weights ? step.m_size : step.n_size;
+  return ceil_div(held_columns, s.cols) * ceil_div(s.gemm.k, s.rows) * s.passes;
+}
+
+std::int64_t StationaryDataflow::estimate_cycles(const TilingShape& t, const AcceleratorConfig& config) const {
+  const std::int64_t held_columns = held_ == Stationary::weights ? t.m : t.n;
+  const std::int64_t streamed = held_ == Stationary::weights ? t.n : t.m;
+  // A fold's stream hides the next fold's load of the held operand only when it is long enough.
+  return t.steps * ceil_div(held_columns, config.cols) * ceil_div(t.k, config.rows) * t.passes *
+         std::max<std::int64_t>(streamed, 2 * config.rows + config.cols - 2);
+}
+
+StepCost StationaryDataflow::step_cost(const LayerSchedule& s, const ScheduleStep& step,
+                                       const AcceleratorConfig& config) const {
+  return stationary_step_cost(s, step, config, held_);
 }
 
 }  // namespace nce::cost_models::systolic

@@ -38,4 +38,23 @@ StepCost stationary_step_cost(const LayerSchedule& s, const ScheduleStep& step, 
 void stationary_folds(const LayerSchedule& s, const ScheduleStep& step, Stationary held,
                       const std::function<void(const ArrayFold&)>& visit);
 
+// Everything of weight- and input-stationary but their names: the held operand's column
+// dimension (WS: m, IS: n) is tiled by the columns, k by the rows; a column sums `rows` digit
+// products; the partial sum passes down and the streamed operand right.
+class StationaryDataflow : public Dataflow {
+ public:
+  explicit StationaryDataflow(Stationary held) : held_(held) {}
+  void validate(const AcceleratorConfig& config) const override;
+  int k_chunk(std::int64_t, const AcceleratorConfig& config) const override { return config.rows; }
+  void for_each_fold(const LayerSchedule& s, const ScheduleStep& step,
+                     const std::function<void(const ArrayFold&)>& visit) const override;
+  std::int64_t fold_count(const LayerSchedule& s, const ScheduleStep& step) const override;
+  std::int64_t estimate_cycles(const TilingShape& t, const AcceleratorConfig& config) const override;
+  int forwarded_register_bits(const AcceleratorConfig& config) const override { return config.accumulator_bits + 2; }
+  StepCost step_cost(const LayerSchedule& s, const ScheduleStep& step, const AcceleratorConfig& config) const override;
+
+ private:
+  Stationary held_;
+};
+
 }  // namespace nce::cost_models::systolic
