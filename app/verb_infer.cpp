@@ -111,6 +111,7 @@ int run_infer(const std::vector<std::string>& args) {
     throw UsageError(fmt::format("--images {}: the {} test set has {} images", count, run.dataset, data.test.size()));
   }
   core::prepare_output_directory(out);
+  const core::DirectoryLock lock(out);  // a second run on this --out is refused, not interleaved
   if (threads > 0) omp_set_num_threads(threads);
 
   const std::unique_ptr<train::Network> network = infer::load_network(run);

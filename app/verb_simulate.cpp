@@ -11,6 +11,7 @@
 #include "nce/cost_models/accelerator_config.hpp"
 #include "nce/reports/simulation_report.hpp"
 #include "nce/sim/simulator.hpp"
+#include "nce/core/atomic_file.hpp"
 #include "nce/core/input_error.hpp"
 #include "nce/workloads/workload_file.hpp"
 
@@ -45,6 +46,8 @@ int run_simulate(const std::vector<std::string>& args) {
   const workloads::Workload workload = workloads::load_workload(workload_name);
   // Map every layer first so that a tile that fits no buffer is reported before any simulation.
   (void)cost_models::map_workload(workload, config);
+  core::prepare_output_directory(out);  // after every check of the input: a refused run creates nothing
+  const core::DirectoryLock lock(out);   // a second run on this --out is refused, not interleaved
 
   reports::SimulationReport report;
   report.config = config;

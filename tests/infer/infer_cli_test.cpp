@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 
+#include "nce/core/atomic_file.hpp"
 #include "support/cli.hpp"
 
 namespace {
@@ -92,6 +93,18 @@ TEST(InferCli, RtlModeIsIdenticalToTheBehaviouralModelAndSaysWhatWasCompared) {
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_NE(r.out.find("compared every layer's int32 sums of every image (2 images, 14 array runs"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(": identical"), std::string::npos) << r.out;
+}
+
+TEST(InferCli, ADirectoryAnotherRunIsWritingIsRefusedInOneLine) {
+  const std::string run = tiny_run().string();
+  const fs::path out = kDir / "busy";
+  fs::create_directories(out);
+  const nce::core::DirectoryLock other_run(out);  // what a running nce train/search/infer holds
+  const Result r = nce("infer " + run + " --array 8x8 --images 8 --out " + out.string());
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(r.err, "nce infer: --out " + out.string() +
+                       ": another nce run is writing this directory; wait for it to end or choose another --out\n");
+  EXPECT_TRUE(fs::is_empty(out));
 }
 
 TEST(InferCli, BadInputIsOneLineAndExitTwoBeforeAnyWork) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "nce/core/atomic_file.hpp"
 #include "support/cli.hpp"
 
 namespace {
@@ -26,6 +27,21 @@ TEST(SimulateCli, WritesTheReportFiles) {
   for (const char* file : {"layers.csv", "summary.json", "report.html", "report.md", "COMPUTE_REPORT.csv"}) {
     EXPECT_TRUE(std::filesystem::exists(out / file)) << file;
   }
+  std::filesystem::remove_all(kDir);
+}
+
+TEST(SimulateCli, ADirectoryAnotherRunIsWritingIsRefusedInOneLine) {
+  const std::filesystem::path out = kDir / "busy";
+  std::filesystem::create_directories(out);
+  {
+    const nce::core::DirectoryLock other_run(out);  // what a running nce train/search/simulate holds
+    const Result r = run("--workload resnet20-fmnist --array 8x8 --out " + out.string());
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "nce simulate: --out " + out.string() +
+                         ": another nce run is writing this directory; wait for it to end or choose another --out\n");
+    EXPECT_TRUE(std::filesystem::is_empty(out));
+  }
+  EXPECT_EQ(run("--workload resnet20-fmnist --array 8x8 --out " + out.string()).exit_code, 0);  // released
   std::filesystem::remove_all(kDir);
 }
 

@@ -19,9 +19,9 @@ void append_line_durably(const std::filesystem::path& path, std::string_view lin
 void prepare_output_directory(const std::filesystem::path& dir);
 
 // An exclusive advisory lock (flock) on an output directory for the lifetime of the object: a
-// resumable job (train, search, explore) holds it while it writes, so a second process given the
-// same --out is refused with one InputError line instead of racing the first on its checkpoint
-// and logs. The lock is on the directory itself, so nothing is added to it; it is released when
+// job that writes a directory (train, search, explore, simulate, infer) holds it while it runs, so
+// a second process given the same --out is refused with one InputError line instead of racing the
+// first on its checkpoint and logs. The lock is on the directory itself, so nothing is added to it; it is released when
 // the object is destroyed or the process dies (SIGKILL included). Two locks on one directory
 // conflict even inside one process. The directory must exist (prepare_output_directory first).
 class DirectoryLock {
