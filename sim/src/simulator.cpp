@@ -47,9 +47,15 @@ namespace {
   void* fake_stack = nullptr;
   __sanitizer_start_switch_fiber(&fake_stack, bottom, size);
   __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+  // At most 64 MiB, as ASan itself clears on a throw (a main thread with an unlimited stack
+  // reports gigabytes).
+  constexpr std::size_t kMaxCleared = std::size_t(64) << 20;
   char* const below = static_cast<char*>(__builtin_frame_address(0));
   char* const lowest = static_cast<char*>(bottom);
-  if (below > lowest) __asan_unpoison_memory_region(lowest, std::size_t(below - lowest));
+  if (below > lowest) {
+    const std::size_t length = std::min(std::size_t(below - lowest), kMaxCleared);
+    __asan_unpoison_memory_region(below - length, length);
+  }
 }
 #endif
 
