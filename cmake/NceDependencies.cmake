@@ -49,3 +49,16 @@ if(NCE_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)
 endif()
+
+# libxsmm (libxsmm-dev): the JIT batch-reduce GEMM kernels behind the training engine's
+# stride-1 convolutions (train/src/implicit_conv.cpp). Debian ships static libraries and a
+# pkg-config file whose link line puts libxsmmnoblas (the stand-in for the BLAS fallback nce
+# never calls) before libxsmm, which a static link cannot resolve; the order is set here.
+pkg_check_modules(LIBXSMM REQUIRED libxsmm>=1.17)
+find_library(NCE_LIBXSMM_LIBRARY NAMES libxsmm.a xsmm HINTS ${LIBXSMM_LIBRARY_DIRS} REQUIRED)
+find_library(NCE_LIBXSMM_NOBLAS_LIBRARY NAMES libxsmmnoblas.a xsmmnoblas HINTS ${LIBXSMM_LIBRARY_DIRS} REQUIRED)
+add_library(nce_libxsmm INTERFACE)
+add_library(nce::libxsmm ALIAS nce_libxsmm)
+target_include_directories(nce_libxsmm SYSTEM INTERFACE ${LIBXSMM_INCLUDE_DIRS})
+target_link_libraries(nce_libxsmm INTERFACE ${NCE_LIBXSMM_LIBRARY} ${NCE_LIBXSMM_NOBLAS_LIBRARY} Threads::Threads
+                                            ${CMAKE_DL_LIBS} m)

@@ -1,5 +1,8 @@
-// Conv2d: im2col + Eigen GEMM over chunks of the batch (train/include/nce/train/layers.hpp).
+// Conv2d: the implicit GEMM of train/src/implicit_conv.hpp for stride-1 same convolutions, and
+// im2col + Eigen GEMM over chunks of the batch for the others (train/include/nce/train/layers.hpp).
 #include "nce/train/layers.hpp"
+
+#include "implicit_conv.hpp"
 
 #include <Eigen/Core>
 #include <omp.h>
@@ -309,13 +312,20 @@ void Conv2d::forward(const Tensor& in, Tensor& out) {
                         shape_.padding,
                         (in.h + 2 * shape_.padding - shape_.kernel) / shape_.stride + 1,
                         (in.w + 2 * shape_.padding - shape_.kernel) / shape_.stride + 1};
+  const float* bias_values = bias.value.empty() ? nullptr : bias.value.data();
+  if (implicit_gemm(in.h, in.w)) {
+    const detail::ImplicitConv implicit(active_in_, active_out_, in.h, in.w, shape_.kernel);
+    if (implicit.ready()) {
+      implicit.forward(in, packed_.data(), bias_values, out);
+      return;
+    }
+  }
   out.resize(in.n, active_out_, g.out_h, g.out_w);
   const int pixels = g.pixels();
   const int chunk = images_per_chunk(pixels, in.n);
   const int chunks = (in.n + chunk - 1) / chunk;
   const int k = patch_size();
   const int m = active_out_;
-  const float* bias_values = bias.value.empty() ? nullptr : bias.value.data();
 #pragma omp parallel for schedule(static) if (chunks > 1)
   for (int index = 0; index < chunks; ++index) {
     const int first = index * chunk;
@@ -352,11 +362,17 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
   const int chunks = (in.n + chunk - 1) / chunk;
   const int k = patch_size();
   const int m = active_out_;
+  if (implicit_gemm(in.h, in.w)) {
+    const detail::ImplicitConv implicit(active_in_, active_out_, in.h, in.w, shape_.kernel);
+    if (implicit.ready()) {
+      zero_chunk_grads(detail::ImplicitConv::chunks(in.n));
+      implicit.backward(in, dout, packed_.data(), !bias.value.empty(), chunk_grads_, din);
+      reduce_chunk_grads();
+      return;
+    }
+  }
   if (din) din->resize(in.n, in.c, in.h, in.w);
-  // One gradient buffer per chunk of images, summed in chunk order below: the result does not
-  // depend on how many threads ran the chunks (docs/ARCHITECTURE.md, "Determinism").
-  chunk_grads_.resize(std::size_t(chunks));
-  for (auto& grads : chunk_grads_) grads.assign(std::size_t(k) * m + m, 0.0f);
+  zero_chunk_grads(chunks);
 #pragma omp parallel for schedule(static) if (chunks > 1)
   for (int index = 0; index < chunks; ++index) {
     const int first = index * chunk;
@@ -397,8 +413,25 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
       col2im(dcol, first, count, g, *din);
     }
   }
+  reduce_chunk_grads();
+}
+
+bool Conv2d::implicit_gemm(int height, int width) const {
+  return algorithm_ == ConvAlgorithm::automatic && detail::ImplicitConv::applies(shape_, active_in_, height, width);
+}
+
+// One gradient buffer per chunk of images, summed in chunk order by reduce_chunk_grads: the
+// result does not depend on how many threads ran the chunks (docs/ARCHITECTURE.md, "Determinism").
+void Conv2d::zero_chunk_grads(int chunks) {
+  chunk_grads_.resize(std::size_t(chunks));
+  for (auto& grads : chunk_grads_) grads.assign(std::size_t(patch_size()) * active_out_ + active_out_, 0.0f);
+}
+
+void Conv2d::reduce_chunk_grads() {
   // Sum the per-chunk gradients in chunk order, apply the STE mask, and scatter the active slice
   // back into the full-width gradient.
+  const int k = patch_size();
+  const int m = active_out_;
   const int k2 = shape_.kernel * shape_.kernel;
   for (int o = 0; o < m; ++o) {
     float* dst = weight.grad.data() + std::size_t(o) * shape_.in_channels * k2;

@@ -142,16 +142,22 @@ const Tensor& Network::forward(const Tensor& input, bool training) {
   return *nodes_.back().result;
 }
 
-void Network::accumulate(int producer, const Tensor& grad) {
+void Network::accumulate(int producer, Tensor& grad, bool last_use) {
   if (producer < 0) return;
   Node& node = nodes_[std::size_t(producer)];
-  if (!node.has_grad) {
-    node.grad.resize(grad.n, grad.c, grad.h, grad.w);
-    copy_into(node.grad, grad);
-    node.has_grad = true;
-  } else {
+  if (node.has_grad) {
     add_into(node.grad, grad);
+    return;
   }
+  node.has_grad = true;
+  if (last_use) {
+    // The producer's first gradient takes the buffer itself. The consumer's buffer is scratch
+    // that its next forward or backward resizes before use, so an exchange costs no copy.
+    std::swap(node.grad, grad);
+    return;
+  }
+  node.grad.resize(grad.n, grad.c, grad.h, grad.w);
+  copy_into(node.grad, grad);
 }
 
 void Network::backward_weighted(Node& node) {
@@ -179,7 +185,7 @@ void Network::backward_weighted(Node& node) {
     const Tensor& original = input_tensor(node, 0);
     dx->resize(original.n, original.c, original.h, original.w);  // same element count: a view change
   }
-  accumulate(node.inputs[0], *dx);
+  accumulate(node.inputs[0], *dx, true);
 }
 
 void Network::backward(const Tensor& dlogits) {
@@ -194,24 +200,25 @@ void Network::backward(const Tensor& dlogits) {
       case workloads::LayerType::fc: backward_weighted(node); break;
       case workloads::LayerType::pool: {
         node.pool->backward(input_tensor(node, 0), node.grad, node.scratch_a);
-        accumulate(node.inputs[0], node.scratch_a);
+        accumulate(node.inputs[0], node.scratch_a, true);
         break;
       }
       case workloads::LayerType::add: {
-        const Tensor* g = &node.grad;
+        Tensor* g = &node.grad;
         if (node.layer.relu) {
           relu_backward(node.out, node.grad, node.scratch_b);
           g = &node.scratch_b;
         }
+        // Only the last input may take g's buffer; the slice of a narrower input is its own.
         for (std::size_t k = 0; k < node.inputs.size(); ++k) {
           const int producer = node.inputs[k];
           if (producer < 0) continue;
           const int channels = input_tensor(node, k).c;
           if (channels == g->c) {
-            accumulate(producer, *g);
+            accumulate(producer, *g, k + 1 == node.inputs.size());
           } else {
             add_backward_slice(*g, channels, node.flat_in);
-            accumulate(producer, node.flat_in);
+            accumulate(producer, node.flat_in, true);
           }
         }
         break;

@@ -21,11 +21,17 @@ struct ConvShape {
   int padding = 0;
 };
 
-// 2-D convolution (groups = 1) by im2col + Eigen GEMM. The GEMM is laid out with the output
-// pixels of a chunk of images as the rows of a column-major product (R x K times K x M), so
-// the large dimension R = images x H_out x W_out is the long one and the two cores split the
-// batch between them (one chunk each at a time), rather than letting Eigen split a GEMM whose
-// M = 16..64 columns are too few for two threads (measured: Eigen splits such narrow products badly on two threads).
+// How Conv2d computes. `automatic`: stride-1 convolutions whose output has the input's size (the
+// ResNet body) run as an implicit GEMM on libxsmm's JIT batch-reduce kernels, with no im2col
+// matrix (train/src/implicit_conv.hpp); the others, and every convolution on a CPU libxsmm cannot
+// JIT for, use im2col + Eigen. `im2col` forces the latter (the tests compare the two).
+enum class ConvAlgorithm { automatic, im2col };
+
+// 2-D convolution (groups = 1). The im2col GEMM is laid out with the output pixels of a chunk of
+// images as the rows of a column-major product (R x K times K x M), so the large dimension
+// R = images x H_out x W_out is the long one and the two cores split the batch between them (one
+// chunk each at a time), rather than letting Eigen split a GEMM whose M = 16..64 columns are too
+// few for two threads (measured: Eigen splits such narrow products badly on two threads).
 class Conv2d {
  public:
   Conv2d(std::string name, ConvShape shape, int weight_bits, bool bias,
@@ -47,6 +53,10 @@ class Conv2d {
   std::vector<double>& weight_mix_gradient() { return mix_gradient_; }
   QuantRecipe::WeightScale weight_scale() const { return weight_scale_; }
 
+  void set_algorithm(ConvAlgorithm algorithm) { algorithm_ = algorithm; }
+  // Whether a height x width input takes the implicit GEMM (where libxsmm has kernels).
+  bool implicit_gemm(int height, int width) const;
+
   void forward(const Tensor& in, Tensor& out);
   // Accumulates weight/bias gradients; writes the input gradient when din is not null.
   void backward(const Tensor& in, const Tensor& dout, Tensor* din);
@@ -61,6 +71,8 @@ class Conv2d {
  private:
   int patch_size() const { return active_in_ * shape_.kernel * shape_.kernel; }
   void pack_weights();
+  void zero_chunk_grads(int chunks);
+  void reduce_chunk_grads();
 
   std::string name_;
   ConvShape shape_;
@@ -68,6 +80,7 @@ class Conv2d {
   QuantRecipe::WeightScale weight_scale_;
   int active_in_;
   int active_out_;
+  ConvAlgorithm algorithm_ = ConvAlgorithm::automatic;
   std::vector<float> packed_;  // quantized active weights
   std::vector<float> pass_;    // straight-through mask
   WeightQuantization quantization_;

@@ -72,7 +72,9 @@ class Network {
     Tensor scratch_b;
   };
   const Tensor& input_tensor(const Node& node, std::size_t which) const;
-  void accumulate(int node, const Tensor& grad);
+  // Adds grad into node's gradient. last_use: the caller no longer needs grad, so the node's first
+  // gradient takes its buffer by exchange instead of a copy.
+  void accumulate(int node, Tensor& grad, bool last_use);
   std::size_t index_of(std::string_view layer) const;
   void forward_weighted(Node& node, bool training);
   void backward_weighted(Node& node);
