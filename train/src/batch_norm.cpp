@@ -1,6 +1,8 @@
 // BatchNorm2d with running statistics, and its fused ReLU.
 #include "nce/train/layers.hpp"
 
+#include "plane_moments.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -21,36 +23,8 @@ BatchNorm2d::BatchNorm2d(std::string name, int channels)
 
 namespace {
 
-// Sums over one plane in kReductionLanes float lanes, combined in double.
+using detail::PlaneSums;
 constexpr std::size_t kLanes = kReductionLanes;
-
-struct PlaneSums {
-  double first = 0.0;
-  double second = 0.0;
-};
-
-// sum(x) and sum(x * x)
-PlaneSums moments(const float* __restrict x, std::size_t count) {
-  float sum[kLanes] = {};
-  float sum_sq[kLanes] = {};
-  std::size_t p = 0;
-  for (; p + kLanes <= count; p += kLanes) {
-    for (std::size_t l = 0; l < kLanes; ++l) {
-      sum[l] += x[p + l];
-      sum_sq[l] += x[p + l] * x[p + l];
-    }
-  }
-  PlaneSums result;
-  for (std::size_t l = 0; l < kLanes; ++l) {
-    result.first += sum[l];
-    result.second += sum_sq[l];
-  }
-  for (; p < count; ++p) {
-    result.first += x[p];
-    result.second += double(x[p]) * x[p];
-  }
-  return result;
-}
 
 // sum(g) and sum(g * (x - mean)), with g = dy masked by relu_out > 0 when relu_out is given.
 PlaneSums gradient_sums(const float* __restrict x, const float* __restrict dy, const float* __restrict relu_out,
@@ -80,8 +54,9 @@ PlaneSums gradient_sums(const float* __restrict x, const float* __restrict dy, c
 
 }  // namespace
 
-void BatchNorm2d::forward(const Tensor& in, Tensor& out, bool training, bool relu) {
+void BatchNorm2d::forward(const Tensor& in, Tensor& out, bool training, bool relu, const ChannelMoments* moments) {
   if (in.c != channels()) throw std::invalid_argument("batch norm " + gamma.name + ": channel count differs");
+  const bool given = moments != nullptr && moments->sum.size() == std::size_t(in.c);
   out.resize(in.n, in.c, in.h, in.w);
   last_training_ = training;
   const std::size_t plane = std::size_t(in.h) * in.w;
@@ -92,10 +67,14 @@ void BatchNorm2d::forward(const Tensor& in, Tensor& out, bool training, bool rel
     float var = running_var[c];
     if (training) {
       PlaneSums total;
-      for (int i = 0; i < in.n; ++i) {
-        const PlaneSums sums = moments(in.image(i) + c * plane, plane);
-        total.first += sums.first;
-        total.second += sums.second;
+      if (given) {
+        total = {moments->sum[std::size_t(c)], moments->sum_squares[std::size_t(c)]};
+      } else {
+        for (int i = 0; i < in.n; ++i) {
+          const PlaneSums sums = detail::plane_moments(in.image(i) + c * plane, plane);
+          total.first += sums.first;
+          total.second += sums.second;
+        }
       }
       const double m = total.first / count;
       const double v = std::max(total.second / count - m * m, 0.0);

@@ -3,6 +3,7 @@
 #include "nce/train/layers.hpp"
 
 #include "implicit_conv.hpp"
+#include "plane_moments.hpp"
 
 #include <Eigen/Core>
 #include <omp.h>
@@ -300,7 +301,32 @@ void Conv2d::set_weight_mix(std::vector<int> bits, const std::vector<double>* pr
   mix_quantized_.clear();
 }
 
-void Conv2d::forward(const Tensor& in, Tensor& out) {
+// Each output plane's moments, read while the plane is still in cache; summed in image order by
+// sum_image_moments, as BatchNorm2d sums its own.
+void Conv2d::record_moments(const Tensor& out, int first, int count) {
+  const std::size_t plane = std::size_t(out.h) * out.w;
+  for (int i = first; i < first + count; ++i) {
+    for (int o = 0; o < out.c; ++o) {
+      const detail::PlaneSums sums = detail::plane_moments(out.image(i) + o * plane, plane);
+      image_moments_[(std::size_t(i) * out.c + o) * 2] = sums.first;
+      image_moments_[(std::size_t(i) * out.c + o) * 2 + 1] = sums.second;
+    }
+  }
+}
+
+void Conv2d::sum_image_moments(int images, ChannelMoments& moments) const {
+  const int m = active_out_;
+  moments.sum.assign(std::size_t(m), 0.0);
+  moments.sum_squares.assign(std::size_t(m), 0.0);
+  for (int i = 0; i < images; ++i) {
+    for (int o = 0; o < m; ++o) {
+      moments.sum[std::size_t(o)] += image_moments_[(std::size_t(i) * m + o) * 2];
+      moments.sum_squares[std::size_t(o)] += image_moments_[(std::size_t(i) * m + o) * 2 + 1];
+    }
+  }
+}
+
+void Conv2d::forward(const Tensor& in, Tensor& out, ChannelMoments* moments) {
   assert(in.c == active_in_);
   if (in.c != active_in_) throw std::invalid_argument("conv " + name_ + ": input channels differ from the active width");
   pack_weights();
@@ -313,10 +339,12 @@ void Conv2d::forward(const Tensor& in, Tensor& out) {
                         (in.h + 2 * shape_.padding - shape_.kernel) / shape_.stride + 1,
                         (in.w + 2 * shape_.padding - shape_.kernel) / shape_.stride + 1};
   const float* bias_values = bias.value.empty() ? nullptr : bias.value.data();
+  if (moments) image_moments_.resize(std::size_t(in.n) * active_out_ * 2);
   if (implicit_gemm(in.h, in.w)) {
     const detail::ImplicitConv implicit(active_in_, active_out_, in.h, in.w, shape_.kernel);
     if (implicit.ready()) {
-      implicit.forward(in, packed_.data(), bias_values, out);
+      implicit.forward(in, packed_.data(), bias_values, out, moments ? image_moments_.data() : nullptr);
+      if (moments) sum_image_moments(in.n, *moments);
       return;
     }
   }
@@ -339,6 +367,7 @@ void Conv2d::forward(const Tensor& in, Tensor& out) {
       MapMat result(out.image(first), rows, m);
       result.noalias() = ConstMapMat(col, rows, k) * ConstMapMat(packed_.data(), k, m);
       if (bias_values) result.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias_values, m);
+      if (moments) record_moments(out, first, 1);
       continue;
     }
     float* result = grow(s.out, std::size_t(rows) * m);
@@ -352,7 +381,9 @@ void Conv2d::forward(const Tensor& in, Tensor& out) {
         for (int p = 0; p < pixels; ++p) plane[p] = src[p] + b;
       }
     }
+    if (moments) record_moments(out, first, count);
   }
+  if (moments) sum_image_moments(in.n, *moments);
 }
 
 void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {

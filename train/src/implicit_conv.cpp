@@ -1,6 +1,8 @@
 // Implicit-GEMM stride-1 convolutions on libxsmm's batch-reduce GEMM (train/src/implicit_conv.hpp).
 #include "implicit_conv.hpp"
 
+#include "plane_moments.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -97,7 +99,8 @@ ImplicitConv::ImplicitConv(int in_channels, int out_channels, int height, int wi
   ready_ = forward_kernel_ && input_kernel_ && weight_kernel_;
 }
 
-void ImplicitConv::forward(const Tensor& in, const float* weights, const float* bias, Tensor& out) const {
+void ImplicitConv::forward(const Tensor& in, const float* weights, const float* bias, Tensor& out,
+                           double* image_moments) const {
   const int taps = kernel_ * kernel_;
   const int c_in = in_;
   const int m = out_;
@@ -129,6 +132,13 @@ void ImplicitConv::forward(const Tensor& in, const float* weights, const float* 
     float* result = grow(s.result, std::size_t(pixels_) * m);
     forward_kernel_(x_pad, tap_weights.data(), result, &count, a_offsets.data(), b_offsets.data());
     crop(result, m, height_, width_, pitch_, bias, out.image(i));
+    if (image_moments == nullptr) continue;
+    const std::size_t plane = std::size_t(height_) * width_;
+    for (int o = 0; o < m; ++o) {
+      const PlaneSums sums = plane_moments(out.image(i) + o * plane, plane);
+      image_moments[(std::size_t(i) * m + o) * 2] = sums.first;
+      image_moments[(std::size_t(i) * m + o) * 2 + 1] = sums.second;
+    }
   }
 }
 

@@ -43,8 +43,9 @@ class ImplicitConv {
   ImplicitConv(int in_channels, int out_channels, int height, int width, int kernel);
   bool ready() const { return ready_; }
 
-  // weights: the active slice, [out][in][kernel][kernel]; bias may be null.
-  void forward(const Tensor& in, const float* weights, const float* bias, Tensor& out) const;
+  // weights: the active slice, [out][in][kernel][kernel]; bias may be null. image_moments, when
+  // not null, receives each output plane's plane_moments at [(image * out + o) * 2 + {0, 1}].
+  void forward(const Tensor& in, const float* weights, const float* bias, Tensor& out, double* image_moments) const;
 
   // Accumulates the weight gradient of chunk i (images [i * kImagesPerChunk, ...)) into
   // chunk_grads[i], laid out [(c * K^2 + tap) * M + o] with the bias gradient at [C K^2 M + o]

@@ -92,12 +92,14 @@ void Network::forward_weighted(Node& node, bool training) {
     node.pact->forward(*x, node.quant_in);
     x = &node.quant_in;
   }
-  node.conv->forward(*x, node.conv_out);
+  // In training, the conv hands batch norm its output's moments (ChannelMoments).
+  const bool moments = node.bn && training;
+  node.conv->forward(*x, node.conv_out, moments ? &node.moments : nullptr);
   node.result = &node.conv_out;
   if (node.bn) {
     // BN and ReLU in one pass: the ReLU's output is all that backward needs.
     Tensor& normalized = node.layer.relu ? node.out : node.bn_out;
-    node.bn->forward(node.conv_out, normalized, training, node.layer.relu);
+    node.bn->forward(node.conv_out, normalized, training, node.layer.relu, moments ? &node.moments : nullptr);
     node.result = &normalized;
   } else if (node.layer.relu) {
     relu_forward(*node.result, node.out);

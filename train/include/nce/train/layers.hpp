@@ -21,6 +21,14 @@ struct ConvShape {
   int padding = 0;
 };
 
+// Per-channel sum(x) and sum(x * x) over a batch: what training-mode batch norm needs of its input.
+// Conv2d::forward computes them of its output while that is still in cache, saving batch norm a
+// pass over the tensor; the figures are bit-identical to batch norm's own (train/src/plane_moments.hpp).
+struct ChannelMoments {
+  std::vector<double> sum;
+  std::vector<double> sum_squares;
+};
+
 // How Conv2d computes. `automatic`: stride-1 convolutions whose output has the input's size (the
 // ResNet body) run as an implicit GEMM on libxsmm's JIT batch-reduce kernels, with no im2col
 // matrix (train/src/implicit_conv.hpp); the others, and every convolution on a CPU libxsmm cannot
@@ -57,7 +65,8 @@ class Conv2d {
   // Whether a height x width input takes the implicit GEMM (where libxsmm has kernels).
   bool implicit_gemm(int height, int width) const;
 
-  void forward(const Tensor& in, Tensor& out);
+  // moments: when not null, receives the output's per-channel moments (ChannelMoments).
+  void forward(const Tensor& in, Tensor& out, ChannelMoments* moments = nullptr);
   // Accumulates weight/bias gradients; writes the input gradient when din is not null.
   void backward(const Tensor& in, const Tensor& dout, Tensor* din);
 
@@ -72,6 +81,8 @@ class Conv2d {
   int patch_size() const { return active_in_ * shape_.kernel * shape_.kernel; }
   void pack_weights();
   void zero_chunk_grads(int chunks);
+  void record_moments(const Tensor& out, int first, int count);
+  void sum_image_moments(int images, ChannelMoments& moments) const;
   void reduce_chunk_grads();
 
   std::string name_;
@@ -85,6 +96,7 @@ class Conv2d {
   std::vector<float> pass_;    // straight-through mask
   WeightQuantization quantization_;
   std::vector<std::vector<float>> chunk_grads_;  // per-chunk weight gradients, summed in chunk order
+  std::vector<double> image_moments_;  // forward with moments: [image][channel][sum, sum of squares]
   std::vector<int> mix_bits_;
   const std::vector<double>* mix_probabilities_ = nullptr;
   std::vector<std::vector<float>> mix_quantized_;  // Q_{bits_i} of the packed slice, per candidate
@@ -99,7 +111,9 @@ class BatchNorm2d {
   static constexpr float kEps = 1e-5f;
   BatchNorm2d(std::string name, int channels);
   // relu = true applies max(0, .) to the output in the same pass (conv-BN-ReLU layers).
-  void forward(const Tensor& in, Tensor& out, bool training, bool relu = false);
+  // moments: the input's moments when the caller has them (its producer computed them), else
+  // null; used in training mode only.
+  void forward(const Tensor& in, Tensor& out, bool training, bool relu = false, const ChannelMoments* moments = nullptr);
   // relu_out: the fused forward's output; the gradient is masked where it is not positive.
   void backward(const Tensor& in, const Tensor& dout, Tensor& din, const Tensor* relu_out = nullptr);
   Parameter gamma;

@@ -63,6 +63,7 @@ class Network {
     Tensor flat_in;    // fc: input viewed as N x CHW x 1 x 1
     Tensor quant_in;   // PACT output
     Tensor conv_out;
+    ChannelMoments moments;  // conv_out's, for batch norm
     Tensor bn_out;
     Tensor out;        // after ReLU / add / pool
     const Tensor* result = nullptr;  // whichever of the above is the layer's output
