@@ -161,7 +161,7 @@ TEST(BatchNormRelu, FusedPassesEqualBatchNormThenRelu) {
   Tensor dx_fused;
   Tensor masked;
   Tensor dx_plain;
-  fused.backward(x, r, dx_fused, &y_fused);
+  fused.backward(x, r, dx_fused, true);
   relu_backward(y_plain, r, masked);
   plain.backward(x, masked, dx_plain);
   for (std::size_t i = 0; i < dx_fused.size(); ++i) EXPECT_EQ(dx_fused.data[i], dx_plain.data[i]) << "element " << i;
@@ -257,6 +257,26 @@ TEST(AddGradient, DifferentWidthsAddIntoTheFirstChannels) {
     add_forward(a, b, y);
     return weighted_sum(y, r);
   });
+}
+
+TEST(AddRelu, FusedPassEqualsAddThenRelu) {
+  // A residual block's add and closing ReLU run as one pass; it must be what the two compute
+  // one after the other, in the shared channels and in the wider operand's own.
+  const Tensor a = random_tensor(3, 4, 5, 5, 34);
+  const Tensor b = random_tensor(3, 2, 5, 5, 35);
+  Tensor fused;
+  Tensor sum;
+  Tensor plain;
+  add_forward(a, b, fused, true);
+  add_forward(a, b, sum);
+  relu_forward(sum, plain);
+  ASSERT_EQ(fused.size(), plain.size());
+  std::size_t zeros = 0;
+  for (std::size_t i = 0; i < fused.size(); ++i) {
+    EXPECT_EQ(fused.data[i], plain.data[i]) << "element " << i;
+    zeros += fused.data[i] == 0.0f;
+  }
+  EXPECT_GT(zeros, fused.size() / 5);
 }
 
 TEST(CrossEntropyGradient, MatchesFiniteDifferencesAndCountsCorrect) {

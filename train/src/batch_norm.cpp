@@ -26,15 +26,28 @@ namespace {
 using detail::PlaneSums;
 constexpr std::size_t kLanes = kReductionLanes;
 
-// sum(g) and sum(g * (x - mean)), with g = dy masked by relu_out > 0 when relu_out is given.
-PlaneSums gradient_sums(const float* __restrict x, const float* __restrict dy, const float* __restrict relu_out,
-                        float mean, std::size_t count) {
+// The normalized value, for forward and for the ReLU mask of backward: one expression in one
+// place, so that the mask backward recomputes from x is exactly where forward's output was 0.
+inline float affine(float x, float scale, float shift) { return x * scale + shift; }
+
+// The fused ReLU's mask, recomputed from the input instead of read from the output (one tensor
+// fewer to stream through memory, twice per backward).
+struct ReluMask {
+  bool on;
+  float scale;
+  float shift;
+  bool clipped(float x) const { return on && !(affine(x, scale, shift) > 0.0f); }
+};
+
+// sum(g) and sum(g * (x - mean)), with g = dy masked by the ReLU when it is on.
+PlaneSums gradient_sums(const float* __restrict x, const float* __restrict dy, ReluMask relu, float mean,
+                        std::size_t count) {
   float sum[kLanes] = {};
   float sum_dx[kLanes] = {};
   std::size_t p = 0;
   for (; p + kLanes <= count; p += kLanes) {
     for (std::size_t l = 0; l < kLanes; ++l) {
-      const float g = relu_out && !(relu_out[p + l] > 0.0f) ? 0.0f : dy[p + l];
+      const float g = relu.clipped(x[p + l]) ? 0.0f : dy[p + l];
       sum[l] += g;
       sum_dx[l] += g * (x[p + l] - mean);
     }
@@ -45,7 +58,7 @@ PlaneSums gradient_sums(const float* __restrict x, const float* __restrict dy, c
     result.second += sum_dx[l];
   }
   for (; p < count; ++p) {
-    const float g = relu_out && !(relu_out[p] > 0.0f) ? 0.0f : dy[p];
+    const float g = relu.clipped(x[p]) ? 0.0f : dy[p];
     result.first += g;
     result.second += double(g) * (x[p] - mean);
   }
@@ -93,12 +106,12 @@ void BatchNorm2d::forward(const Tensor& in, Tensor& out, bool training, bool rel
     for (int i = 0; i < in.n; ++i) {
       const float* __restrict x = in.image(i) + c * plane;
       float* __restrict y = out.image(i) + c * plane;
-      for (std::size_t p = 0; p < plane; ++p) y[p] = std::max(x[p] * scale + shift, floor);
+      for (std::size_t p = 0; p < plane; ++p) y[p] = std::max(affine(x[p], scale, shift), floor);
     }
   }
 }
 
-void BatchNorm2d::backward(const Tensor& in, const Tensor& dout, Tensor& din, const Tensor* relu_out) {
+void BatchNorm2d::backward(const Tensor& in, const Tensor& dout, Tensor& din, bool relu) {
   din.resize(in.n, in.c, in.h, in.w);
   const std::size_t plane = std::size_t(in.h) * in.w;
   const double count = double(in.n) * double(plane);
@@ -106,11 +119,12 @@ void BatchNorm2d::backward(const Tensor& in, const Tensor& dout, Tensor& din, co
   for (int c = 0; c < in.c; ++c) {
     const float mean = batch_mean_[c];
     const float inv_std = batch_inv_std_[c];
+    const float scale = gamma.value[c] * inv_std;
+    const ReluMask mask{relu, scale, beta.value[c] - mean * scale};  // forward's scale and shift
     PlaneSums total;
     for (int i = 0; i < in.n; ++i) {
       const std::size_t at = std::size_t(i) * in.image_size() + c * plane;
-      const PlaneSums sums = gradient_sums(in.data.data() + at, dout.data.data() + at,
-                                           relu_out ? relu_out->data.data() + at : nullptr, mean, plane);
+      const PlaneSums sums = gradient_sums(in.data.data() + at, dout.data.data() + at, mask, mean, plane);
       total.first += sums.first;
       total.second += sums.second;
     }
@@ -126,11 +140,10 @@ void BatchNorm2d::backward(const Tensor& in, const Tensor& dout, Tensor& din, co
       const std::size_t at = std::size_t(i) * in.image_size() + c * plane;
       const float* __restrict x = in.data.data() + at;
       const float* __restrict dy = dout.data.data() + at;
-      const float* __restrict y = relu_out ? relu_out->data.data() + at : nullptr;
       float* __restrict dx = din.data.data() + at;
       for (std::size_t p = 0; p < plane; ++p) {
         const float xhat = (x[p] - mean) * inv_std;
-        const float grad = y && !(y[p] > 0.0f) ? 0.0f : dy[p];
+        const float grad = mask.clipped(x[p]) ? 0.0f : dy[p];
         dx[p] = g * (grad - mean_dy - xhat * mean_dy_xhat);
       }
     }

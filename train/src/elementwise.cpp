@@ -2,6 +2,7 @@
 #include "nce/train/layers.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace nce::train {
@@ -27,20 +28,21 @@ void relu_backward(const Tensor& out, const Tensor& dout, Tensor& din) {
   for (std::size_t i = 0; i < count; ++i) dx[i] = y[i] > 0.0f ? g[i] : 0.0f;
 }
 
-void add_forward(const Tensor& a, const Tensor& b, Tensor& out) {
+void add_forward(const Tensor& a, const Tensor& b, Tensor& out, bool relu) {
   if (a.n != b.n || a.h != b.h || a.w != b.w) throw std::invalid_argument("add: operands differ in batch or size");
   const Tensor& wide = a.c >= b.c ? a : b;
   const Tensor& narrow = a.c >= b.c ? b : a;
   out.resize(wide.n, wide.c, wide.h, wide.w);
   const std::size_t wide_image = wide.image_size();
   const std::size_t narrow_image = narrow.image_size();
+  const float floor = relu ? 0.0f : -std::numeric_limits<float>::infinity();
 #pragma omp parallel for schedule(static) if (out.size() > kParallelElements)
   for (int i = 0; i < wide.n; ++i) {
-    const float* x = wide.image(i);
-    const float* y = narrow.image(i);
-    float* z = out.image(i);
-    for (std::size_t j = 0; j < narrow_image; ++j) z[j] = x[j] + y[j];
-    for (std::size_t j = narrow_image; j < wide_image; ++j) z[j] = x[j];
+    const float* __restrict x = wide.image(i);
+    const float* __restrict y = narrow.image(i);
+    float* __restrict z = out.image(i);
+    for (std::size_t j = 0; j < narrow_image; ++j) z[j] = std::max(x[j] + y[j], floor);
+    for (std::size_t j = narrow_image; j < wide_image; ++j) z[j] = std::max(x[j], floor);
   }
 }
 

@@ -131,12 +131,10 @@ const Tensor& Network::forward(const Tensor& input, bool training) {
         break;
       case workloads::LayerType::add: {
         if (node.inputs.size() != 2) throw std::invalid_argument("add " + node.layer.name + ": needs two inputs");
-        add_forward(input_tensor(node, 0), input_tensor(node, 1), node.scratch_a);
-        node.result = &node.scratch_a;
-        if (node.layer.relu) {
-          relu_forward(node.scratch_a, node.out);
-          node.result = &node.out;
-        }
+        // The closing ReLU in the same pass; backward needs only its output.
+        Tensor& sum = node.layer.relu ? node.out : node.scratch_a;
+        add_forward(input_tensor(node, 0), input_tensor(node, 1), sum, node.layer.relu);
+        node.result = &sum;
         break;
       }
     }
@@ -165,7 +163,7 @@ void Network::accumulate(int producer, Tensor& grad, bool last_use) {
 void Network::backward_weighted(Node& node) {
   const Tensor* g = &node.grad;
   if (node.bn) {
-    node.bn->backward(node.conv_out, *g, node.scratch_b, node.layer.relu ? &node.out : nullptr);
+    node.bn->backward(node.conv_out, *g, node.scratch_b, node.layer.relu);
     g = &node.scratch_b;
   } else if (node.layer.relu) {
     relu_backward(node.out, *g, node.scratch_a);

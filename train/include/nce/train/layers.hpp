@@ -114,8 +114,9 @@ class BatchNorm2d {
   // moments: the input's moments when the caller has them (its producer computed them), else
   // null; used in training mode only.
   void forward(const Tensor& in, Tensor& out, bool training, bool relu = false, const ChannelMoments* moments = nullptr);
-  // relu_out: the fused forward's output; the gradient is masked where it is not positive.
-  void backward(const Tensor& in, const Tensor& dout, Tensor& din, const Tensor* relu_out = nullptr);
+  // relu: the forward had the ReLU fused; the gradient is masked where its output was 0 (the
+  // mask is recomputed from `in`, bit-identical to the forward's).
+  void backward(const Tensor& in, const Tensor& dout, Tensor& din, bool relu = false);
   Parameter gamma;
   Parameter beta;
   std::vector<float> running_mean;
@@ -152,7 +153,8 @@ class Pool2d {
 
 // out = a + b. Tensors of different widths: the narrower is added into the first channels of
 // the wider (docs/NCE.md section 2, residual joins of different widths).
-void add_forward(const Tensor& a, const Tensor& b, Tensor& out);
+// relu = true applies max(0, .) in the same pass (a residual block's closing ReLU).
+void add_forward(const Tensor& a, const Tensor& b, Tensor& out, bool relu = false);
 void add_backward_slice(const Tensor& dout, int channels, Tensor& din);  // din = dout[:, :channels]
 
 // Mean softmax cross-entropy over the batch; logits are N x classes (x 1 x 1). Returns the
