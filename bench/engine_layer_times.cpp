@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     Tensor z;
     Tensor dz;
     const double bn_forward = best_ms(repeats, [&] { bn.forward(y, z, true, true); });
-    const double bn_backward = best_ms(repeats, [&] { bn.backward(y, dy, dz, &z); });
+    const double bn_backward = best_ms(repeats, [&] { bn.backward(y, dy, dz, true); });
     fmt::print("{{\"shape\": \"{}\", \"conv_forward_ms\": {:.3f}, \"conv_backward_ms\": {:.3f}, \"conv_weight_grad_ms\": {:.3f}, \"bn_relu_forward_ms\": "
                "{:.3f}, \"bn_relu_backward_ms\": {:.3f}}}\n",
                s.name, forward, backward, weight_grad, bn_forward, bn_backward);

@@ -75,6 +75,101 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ConvGradient,
                                            ConvCase{{2, 2, 3, 1, 1}, false, 37, 3}, ConvCase{{2, 3, 3, 1, 1}, true, 2, 16},
                                            ConvCase{{1, 2, 5, 1, 2}, false, 1, 16}, ConvCase{{2, 2, 1, 1, 0}, true, 2, 16}));
 
+// The implicit GEMM (train/src/implicit_conv.hpp) against im2col. On integer-valued inputs,
+// weights and output gradients every partial sum is an integer below 2^24, exact in float in any
+// order, so the two algorithms must agree bit for bit: outputs, weight, bias and input gradients
+// and the batch-norm moments. The cases cover stride 1 (same, valid and 1x1), strides 2 and 3
+// (phase planes, including phases that no tap of a 1x1 kernel reaches), odd sizes, a batch of
+// three gradient chunks, and an active slice of a wider allocation.
+struct AlgorithmCase {
+  ConvShape shape;
+  int active_in, active_out, batch, height, width;
+};
+
+class ConvAlgorithms : public ::testing::TestWithParam<AlgorithmCase> {};
+
+Tensor integer_tensor(int n, int c, int h, int w, std::uint64_t seed, int low, int high) {
+  Tensor t(n, c, h, w);
+  Rng rng(seed);
+  for (float& v : t.data) v = float(low + int(rng.below(std::uint64_t(high - low + 1))));
+  return t;
+}
+
+TEST_P(ConvAlgorithms, ImplicitGemmEqualsIm2colBitForBit) {
+  const AlgorithmCase c = GetParam();
+  Conv2d implicit("implicit", c.shape, kFullPrecisionBits, true);
+  Conv2d reference("im2col", c.shape, kFullPrecisionBits, true);
+  reference.set_algorithm(ConvAlgorithm::im2col);
+  Rng rng(17);
+  for (std::size_t i = 0; i < implicit.weight.value.size(); ++i) {
+    implicit.weight.value[i] = reference.weight.value[i] = float(int(rng.below(4)) - 2);
+  }
+  for (std::size_t i = 0; i < implicit.bias.value.size(); ++i) {
+    implicit.bias.value[i] = reference.bias.value[i] = float(int(rng.below(5)) - 2);
+  }
+  implicit.set_active(c.active_in, c.active_out);
+  reference.set_active(c.active_in, c.active_out);
+  ASSERT_TRUE(implicit.implicit_gemm(c.height, c.width));
+  ASSERT_FALSE(reference.implicit_gemm(c.height, c.width));
+  const Tensor x = integer_tensor(c.batch, c.active_in, c.height, c.width, 41, -3, 3);
+  Tensor y_implicit;
+  Tensor y_reference;
+  ChannelMoments m_implicit;
+  ChannelMoments m_reference;
+  implicit.forward(x, y_implicit, &m_implicit);
+  reference.forward(x, y_reference, &m_reference);
+  ASSERT_EQ(y_implicit.size(), y_reference.size());
+  ASSERT_EQ(y_implicit.c, c.active_out);
+  for (std::size_t i = 0; i < y_implicit.size(); ++i) ASSERT_EQ(y_implicit.data[i], y_reference.data[i]) << i;
+  EXPECT_EQ(m_implicit.sum, m_reference.sum);
+  EXPECT_EQ(m_implicit.sum_squares, m_reference.sum_squares);
+  const Tensor dy = integer_tensor(y_implicit.n, y_implicit.c, y_implicit.h, y_implicit.w, 43, -2, 2);
+  Tensor dx_implicit;
+  Tensor dx_reference;
+  implicit.backward(x, dy, &dx_implicit);
+  reference.backward(x, dy, &dx_reference);
+  ASSERT_EQ(dx_implicit.size(), x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) ASSERT_EQ(dx_implicit.data[i], dx_reference.data[i]) << i;
+  EXPECT_EQ(implicit.weight.grad, reference.weight.grad);
+  EXPECT_EQ(implicit.bias.grad, reference.bias.grad);
+  EXPECT_GT(max_abs(implicit.weight.grad), 0.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, ConvAlgorithms,
+    ::testing::Values(AlgorithmCase{{8, 8, 3, 1, 1}, 8, 8, 3, 7, 7}, AlgorithmCase{{16, 24, 3, 1, 1}, 16, 24, 19, 14, 14},
+                      AlgorithmCase{{9, 5, 5, 1, 2}, 9, 5, 2, 9, 6}, AlgorithmCase{{8, 6, 5, 1, 0}, 8, 6, 2, 9, 10},
+                      AlgorithmCase{{12, 7, 1, 1, 0}, 12, 7, 2, 5, 6}, AlgorithmCase{{16, 32, 3, 2, 1}, 16, 32, 9, 28, 28},
+                      AlgorithmCase{{10, 6, 3, 2, 1}, 10, 6, 2, 7, 9}, AlgorithmCase{{8, 4, 3, 2, 0}, 8, 4, 2, 13, 10},
+                      AlgorithmCase{{8, 8, 1, 2, 0}, 8, 8, 2, 9, 9}, AlgorithmCase{{8, 5, 3, 3, 1}, 8, 5, 2, 13, 14},
+                      AlgorithmCase{{24, 20, 3, 1, 1}, 10, 12, 3, 8, 8}, AlgorithmCase{{24, 20, 3, 2, 1}, 9, 7, 2, 10, 10}));
+
+// The implicit GEMM's gradients against finite differences too (the comparison above would
+// pass if both algorithms shared a mistake).
+TEST(ConvGradientImplicit, MatchesFiniteDifferences) {
+  for (const ConvShape shape : {ConvShape{8, 4, 3, 1, 1}, ConvShape{8, 3, 3, 2, 1}}) {
+    Conv2d conv("conv", shape, kFullPrecisionBits, true);
+    ASSERT_TRUE(conv.implicit_gemm(8, 8));
+    Rng rng(5);
+    conv.init(rng);
+    for (float& b : conv.bias.value) b = float(rng.normal());
+    Tensor x = random_tensor(2, shape.in_channels, 8, 8, 12);
+    Tensor out;
+    conv.forward(x, out);
+    const Tensor r = random_tensor(out.n, out.c, out.h, out.w, 14);
+    Tensor dx;
+    conv.backward(x, r, &dx);
+    const auto loss = [&] {
+      Tensor y;
+      conv.forward(x, y);
+      return weighted_sum(y, r);
+    };
+    expect_gradients(x.data, dx.data, loss);
+    expect_gradients(conv.weight.value, conv.weight.grad, loss);
+    expect_gradients(conv.bias.value, conv.bias.grad, loss);
+  }
+}
+
 TEST(ConvSlice, ActiveWidthsUsePrefixFiltersAndScatterGradients) {
   // A conv allocated at 4 -> 6 channels run as 2 -> 3 equals a 2 -> 3 conv holding the
   // first filters, and only that slice of the gradient is touched.

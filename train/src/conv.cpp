@@ -1,5 +1,6 @@
-// Conv2d: the implicit GEMM of train/src/implicit_conv.hpp for stride-1 same convolutions, and
-// im2col + Eigen GEMM over chunks of the batch for the others (train/include/nce/train/layers.hpp).
+// Conv2d: the implicit GEMM of train/src/implicit_conv.hpp where it applies (ResNet's body and
+// downsampling convolutions), im2col + Eigen GEMM over chunks of the batch for the others (the
+// stem's single input channel, fully connected layers) (train/include/nce/train/layers.hpp).
 #include "nce/train/layers.hpp"
 
 #include "implicit_conv.hpp"
@@ -340,8 +341,8 @@ void Conv2d::forward(const Tensor& in, Tensor& out, ChannelMoments* moments) {
                         (in.w + 2 * shape_.padding - shape_.kernel) / shape_.stride + 1};
   const float* bias_values = bias.value.empty() ? nullptr : bias.value.data();
   if (moments) image_moments_.resize(std::size_t(in.n) * active_out_ * 2);
-  if (implicit_gemm(in.h, in.w)) {
-    const detail::ImplicitConv implicit(active_in_, active_out_, in.h, in.w, shape_.kernel);
+  if (algorithm_ == ConvAlgorithm::automatic && detail::ImplicitConv::applies(shape_, active_in_, in.h, in.w)) {
+    const detail::ImplicitConv implicit(active_in_, active_out_, in.h, in.w, shape_);
     if (implicit.ready()) {
       implicit.forward(in, packed_.data(), bias_values, out, moments ? image_moments_.data() : nullptr);
       if (moments) sum_image_moments(in.n, *moments);
@@ -393,8 +394,8 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
   const int chunks = (in.n + chunk - 1) / chunk;
   const int k = patch_size();
   const int m = active_out_;
-  if (implicit_gemm(in.h, in.w)) {
-    const detail::ImplicitConv implicit(active_in_, active_out_, in.h, in.w, shape_.kernel);
+  if (algorithm_ == ConvAlgorithm::automatic && detail::ImplicitConv::applies(shape_, active_in_, in.h, in.w)) {
+    const detail::ImplicitConv implicit(active_in_, active_out_, in.h, in.w, shape_);
     if (implicit.ready()) {
       zero_chunk_grads(detail::ImplicitConv::chunks(in.n));
       implicit.backward(in, dout, packed_.data(), !bias.value.empty(), chunk_grads_, din);
@@ -448,7 +449,8 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
 }
 
 bool Conv2d::implicit_gemm(int height, int width) const {
-  return algorithm_ == ConvAlgorithm::automatic && detail::ImplicitConv::applies(shape_, active_in_, height, width);
+  return algorithm_ == ConvAlgorithm::automatic && detail::ImplicitConv::applies(shape_, active_in_, height, width) &&
+         detail::ImplicitConv(active_in_, active_out_, height, width, shape_).ready();
 }
 
 // One gradient buffer per chunk of images, summed in chunk order by reduce_chunk_grads: the

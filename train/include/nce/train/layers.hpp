@@ -29,10 +29,11 @@ struct ChannelMoments {
   std::vector<double> sum_squares;
 };
 
-// How Conv2d computes. `automatic`: stride-1 convolutions whose output has the input's size (the
-// ResNet body) run as an implicit GEMM on libxsmm's JIT batch-reduce kernels, with no im2col
-// matrix (train/src/implicit_conv.hpp); the others, and every convolution on a CPU libxsmm cannot
-// JIT for, use im2col + Eigen. `im2col` forces the latter (the tests compare the two).
+// How Conv2d computes. `automatic`: convolutions with at least 8 input channels and 16 output
+// pixels (ResNet's body and downsampling layers) run as an implicit GEMM on libxsmm's JIT
+// batch-reduce kernels, with no im2col matrix (train/src/implicit_conv.hpp); the others, and every
+// convolution on a CPU libxsmm cannot JIT for, use im2col + Eigen. `im2col` forces the latter
+// (the tests compare the two).
 enum class ConvAlgorithm { automatic, im2col };
 
 // 2-D convolution (groups = 1). The im2col GEMM is laid out with the output pixels of a chunk of
