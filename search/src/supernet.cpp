@@ -17,6 +17,7 @@ void cwi_forward(const train::Tensor& in, int channels, train::Tensor& out) {
   out.resize(in.n, channels, in.h, in.w);
   const std::size_t plane = std::size_t(in.h) * in.w;
   const int from = in.c;
+#pragma omp parallel for schedule(static) if (out.size() > train::kParallelElements)
   for (int i = 0; i < in.n; ++i) {
     const float* x = in.image(i);
     float* y = out.image(i);
@@ -36,12 +37,13 @@ void cwi_forward(const train::Tensor& in, int channels, train::Tensor& out) {
 
 void cwi_backward(const train::Tensor& dout, int in_channels, train::Tensor& din) {
   din.resize(dout.n, in_channels, dout.h, dout.w);
-  din.zero();
   const std::size_t plane = std::size_t(dout.h) * dout.w;
   const int to = dout.c;
+#pragma omp parallel for schedule(static) if (dout.size() > train::kParallelElements)
   for (int i = 0; i < dout.n; ++i) {
     const float* g = dout.image(i);
     float* d = din.image(i);
+    std::fill(d, d + din.image_size(), 0.0f);
     for (int k = 0; k < to; ++k) {
       const int lo = int((std::int64_t(k) * in_channels) / to);
       const int hi = int((std::int64_t(k + 1) * in_channels + to - 1) / to) - 1;
@@ -352,11 +354,14 @@ void Supernet::forward_weighted(Node& n, bool training, SampleMode mode, double 
   const train::Tensor& y = n.conv_out;
   const std::size_t plane = std::size_t(y.h) * y.w;
   n.mix.resize(y.n, widest, y.h, y.w);
-  n.mix.zero();
+  // The loops over images below run on every core; each image's elements are summed in the same
+  // order whatever the thread count.
+  const bool parallel = y.size() > train::kParallelElements;
   for (std::size_t s = 0; s < n.picked.size(); ++s) {
     const int c = n.widths[std::size_t(n.picked[s])];
     train::Tensor& slice = n.slice[s];
     slice.resize(y.n, c, y.h, y.w);
+#pragma omp parallel for schedule(static) if (parallel)
     for (int i = 0; i < y.n; ++i) std::copy_n(y.image(i), std::size_t(c) * plane, slice.image(i));
     const train::Tensor* cur = &slice;
     if (!n.bns.empty()) {
@@ -369,7 +374,17 @@ void Supernet::forward_weighted(Node& n, bool training, SampleMode mode, double 
       n.aligned[s] = *cur;
     }
     const float w = n.mix_weights[s];
-    for (std::size_t e = 0; e < n.mix.size(); ++e) n.mix.data[e] += w * n.aligned[s].data[e];
+    const std::size_t image = n.mix.image_size();
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int i = 0; i < y.n; ++i) {
+      float* __restrict dst = n.mix.image(i);
+      const float* __restrict src = n.aligned[s].image(i);
+      if (s == 0) {
+        for (std::size_t e = 0; e < image; ++e) dst[e] = w * src[e];
+      } else {
+        for (std::size_t e = 0; e < image; ++e) dst[e] += w * src[e];
+      }
+    }
   }
   if (n.layer.relu) {
     train::relu_forward(n.mix, n.out);
@@ -434,16 +449,31 @@ void Supernet::backward_weighted(Node& n) {
   const train::Tensor& y = n.conv_out;
   const std::size_t plane = std::size_t(y.h) * y.w;
   n.dconv.resize(y.n, y.c, y.h, y.w);
-  n.dconv.zero();
+  // Loops over images run on every core. The mixing weights' gradient is summed per image, then
+  // over the images in order, so it does not depend on the thread count.
+  const bool parallel = y.size() > train::kParallelElements;
+  std::vector<double> image_dots(std::size_t(y.n));
   double dweight[2] = {0, 0};
   for (std::size_t s = 0; s < n.picked.size(); ++s) {
     const int c = n.widths[std::size_t(n.picked[s])];
     const float w = n.mix_weights[s];
-    double dot = 0;
-    for (std::size_t e = 0; e < g->size(); ++e) dot += double(g->data[e]) * n.aligned[s].data[e];
-    dweight[s] = dot;
     n.dscaled.resize(g->n, g->c, g->h, g->w);
-    for (std::size_t e = 0; e < g->size(); ++e) n.dscaled.data[e] = w * g->data[e];
+    const std::size_t image = g->image_size();
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int i = 0; i < g->n; ++i) {
+      const float* __restrict gi = g->image(i);
+      const float* __restrict ai = n.aligned[s].image(i);
+      float* __restrict di = n.dscaled.image(i);
+      double dot = 0;
+      for (std::size_t e = 0; e < image; ++e) {
+        dot += double(gi[e]) * ai[e];
+        di[e] = w * gi[e];
+      }
+      image_dots[std::size_t(i)] = dot;
+    }
+    double dot = 0;
+    for (double d : image_dots) dot += d;
+    dweight[s] = dot;
     const train::Tensor* d = &n.dscaled;
     if (c < y.c) {
       cwi_backward(n.dscaled, c, n.dnormed);
@@ -453,10 +483,17 @@ void Supernet::backward_weighted(Node& n) {
       n.bns[std::size_t(n.picked[s])]->backward(n.slice[s], *d, n.dslice);
       d = &n.dslice;
     }
+    const std::size_t filled = std::size_t(c) * plane;
+#pragma omp parallel for schedule(static) if (parallel)
     for (int i = 0; i < y.n; ++i) {
-      const float* src = d->image(i);
-      float* dst = n.dconv.image(i);
-      for (std::size_t e = 0; e < std::size_t(c) * plane; ++e) dst[e] += src[e];
+      const float* __restrict src = d->image(i);
+      float* __restrict dst = n.dconv.image(i);
+      if (s == 0) {
+        std::copy_n(src, filled, dst);
+        std::fill(dst + filled, dst + n.dconv.image_size(), 0.0f);
+      } else {
+        for (std::size_t e = 0; e < filled; ++e) dst[e] += src[e];
+      }
     }
   }
   if (gumbel_ && n.searchable && n.picked.size() == 2) {
