@@ -38,6 +38,7 @@ struct ConvCase {
   bool bias;
   int batch;
   int size;
+  bool implicit = false;  // the layer takes the implicit GEMM (train/src/implicit_conv.hpp), not im2col
 };
 
 class ConvGradient : public ::testing::TestWithParam<ConvCase> {};
@@ -45,6 +46,7 @@ class ConvGradient : public ::testing::TestWithParam<ConvCase> {};
 TEST_P(ConvGradient, MatchesFiniteDifferences) {
   const ConvCase c = GetParam();
   Conv2d conv("conv", c.shape, kFullPrecisionBits, c.bias);
+  ASSERT_EQ(conv.implicit_gemm(c.size, c.size), c.implicit);
   Rng rng(7);
   conv.init(rng);
   for (float& b : conv.bias.value) b = float(rng.normal());
@@ -68,12 +70,16 @@ TEST_P(ConvGradient, MatchesFiniteDifferences) {
 // and a batch large enough to span several GEMM chunks and both threads. The 16x16 cases have
 // 256 output pixels, so each image is its own GEMM chunk (computed in place in the NCHW
 // tensors); with stride 1 and same padding at 3x3, 5x5 and 1x1 they take the contiguous
-// im2col/col2im path.
+// im2col/col2im path. The last two have 8 input channels and take the implicit GEMM, at stride 1
+// and at stride 2 (phase planes): its gradients are checked against finite differences too, not
+// only against im2col (ConvAlgorithms below), which could share a mistake.
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvGradient,
                          ::testing::Values(ConvCase{{2, 3, 3, 1, 1}, true, 2, 5}, ConvCase{{3, 4, 3, 2, 1}, false, 2, 6},
                                            ConvCase{{3, 2, 1, 2, 0}, true, 3, 5}, ConvCase{{2, 2, 5, 1, 0}, false, 1, 7},
                                            ConvCase{{2, 2, 3, 1, 1}, false, 37, 3}, ConvCase{{2, 3, 3, 1, 1}, true, 2, 16},
-                                           ConvCase{{1, 2, 5, 1, 2}, false, 1, 16}, ConvCase{{2, 2, 1, 1, 0}, true, 2, 16}));
+                                           ConvCase{{1, 2, 5, 1, 2}, false, 1, 16}, ConvCase{{2, 2, 1, 1, 0}, true, 2, 16},
+                                           ConvCase{{8, 4, 3, 1, 1}, true, 2, 8, true},
+                                           ConvCase{{8, 3, 3, 2, 1}, true, 2, 8, true}));
 
 // The implicit GEMM (train/src/implicit_conv.hpp) against im2col. On integer-valued inputs,
 // weights and output gradients every partial sum is an integer below 2^24, exact in float in any
@@ -143,32 +149,6 @@ INSTANTIATE_TEST_SUITE_P(
                       AlgorithmCase{{10, 6, 3, 2, 1}, 10, 6, 2, 7, 9}, AlgorithmCase{{8, 4, 3, 2, 0}, 8, 4, 2, 13, 10},
                       AlgorithmCase{{8, 8, 1, 2, 0}, 8, 8, 2, 9, 9}, AlgorithmCase{{8, 5, 3, 3, 1}, 8, 5, 2, 13, 14},
                       AlgorithmCase{{24, 20, 3, 1, 1}, 10, 12, 3, 8, 8}, AlgorithmCase{{24, 20, 3, 2, 1}, 9, 7, 2, 10, 10}));
-
-// The implicit GEMM's gradients against finite differences too (the comparison above would
-// pass if both algorithms shared a mistake).
-TEST(ConvGradientImplicit, MatchesFiniteDifferences) {
-  for (const ConvShape shape : {ConvShape{8, 4, 3, 1, 1}, ConvShape{8, 3, 3, 2, 1}}) {
-    Conv2d conv("conv", shape, kFullPrecisionBits, true);
-    ASSERT_TRUE(conv.implicit_gemm(8, 8));
-    Rng rng(5);
-    conv.init(rng);
-    for (float& b : conv.bias.value) b = float(rng.normal());
-    Tensor x = random_tensor(2, shape.in_channels, 8, 8, 12);
-    Tensor out;
-    conv.forward(x, out);
-    const Tensor r = random_tensor(out.n, out.c, out.h, out.w, 14);
-    Tensor dx;
-    conv.backward(x, r, &dx);
-    const auto loss = [&] {
-      Tensor y;
-      conv.forward(x, y);
-      return weighted_sum(y, r);
-    };
-    expect_gradients(x.data, dx.data, loss);
-    expect_gradients(conv.weight.value, conv.weight.grad, loss);
-    expect_gradients(conv.bias.value, conv.bias.grad, loss);
-  }
-}
 
 TEST(ConvSlice, ActiveWidthsUsePrefixFiltersAndScatterGradients) {
   // A conv allocated at 4 -> 6 channels run as 2 -> 3 equals a 2 -> 3 conv holding the

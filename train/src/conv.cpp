@@ -5,6 +5,7 @@
 
 #include "implicit_conv.hpp"
 #include "plane_moments.hpp"
+#include "scratch.hpp"
 
 #include <Eigen/Core>
 #include <omp.h>
@@ -17,6 +18,8 @@
 
 namespace nce::train {
 namespace {
+
+using detail::grow;
 
 using ColMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
 using MapMat = Eigen::Map<ColMajor>;
@@ -38,10 +41,6 @@ struct Scratch {
 Scratch& thread_scratch() {
   thread_local Scratch scratch;
   return scratch;
-}
-float* grow(std::vector<float>& buffer, std::size_t size) {
-  if (buffer.size() < size) buffer.resize(size);
-  return buffer.data();
 }
 
 struct ChunkGeometry {

@@ -2,6 +2,7 @@
 #include "implicit_conv.hpp"
 
 #include "plane_moments.hpp"
+#include "scratch.hpp"
 
 #include <omp.h>
 
@@ -24,10 +25,6 @@ struct Scratch {
 Scratch& thread_scratch() {
   thread_local Scratch scratch;
   return scratch;
-}
-float* grow(std::vector<float>& buffer, std::size_t size) {
-  if (buffer.size() < size) buffer.resize(size);
-  return buffer.data();
 }
 
 // Copies `planes` h x w planes into zero-bordered planes of pitch w + 2p and height h + 2p.
