@@ -14,6 +14,7 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 namespace nce::train {
@@ -41,6 +42,18 @@ struct Scratch {
 Scratch& thread_scratch() {
   thread_local Scratch scratch;
   return scratch;
+}
+
+// The implicit-GEMM kernels for this layer on an height x width input, when its algorithm allows
+// them, the geometry suits them and libxsmm could compile them; otherwise none (im2col runs).
+std::optional<detail::ImplicitConv> implicit_kernels(const Conv2d& conv, int height, int width) {
+  if (conv.algorithm() != ConvAlgorithm::automatic ||
+      !detail::ImplicitConv::applies(conv.shape(), conv.active_in(), height, width)) {
+    return std::nullopt;
+  }
+  detail::ImplicitConv kernels(conv.active_in(), conv.active_out(), height, width, conv.shape());
+  if (!kernels.ready()) return std::nullopt;
+  return kernels;
 }
 
 struct ChunkGeometry {
@@ -340,13 +353,10 @@ void Conv2d::forward(const Tensor& in, Tensor& out, ChannelMoments* moments) {
                         (in.w + 2 * shape_.padding - shape_.kernel) / shape_.stride + 1};
   const float* bias_values = bias.value.empty() ? nullptr : bias.value.data();
   if (moments) image_moments_.resize(std::size_t(in.n) * active_out_ * 2);
-  if (algorithm_ == ConvAlgorithm::automatic && detail::ImplicitConv::applies(shape_, active_in_, in.h, in.w)) {
-    const detail::ImplicitConv implicit(active_in_, active_out_, in.h, in.w, shape_);
-    if (implicit.ready()) {
-      implicit.forward(in, packed_.data(), bias_values, out, moments ? image_moments_.data() : nullptr);
-      if (moments) sum_image_moments(in.n, *moments);
-      return;
-    }
+  if (const auto implicit = implicit_kernels(*this, in.h, in.w)) {
+    implicit->forward(in, packed_.data(), bias_values, out, moments ? image_moments_.data() : nullptr);
+    if (moments) sum_image_moments(in.n, *moments);
+    return;
   }
   out.resize(in.n, active_out_, g.out_h, g.out_w);
   const int pixels = g.pixels();
@@ -393,14 +403,11 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
   const int chunks = (in.n + chunk - 1) / chunk;
   const int k = patch_size();
   const int m = active_out_;
-  if (algorithm_ == ConvAlgorithm::automatic && detail::ImplicitConv::applies(shape_, active_in_, in.h, in.w)) {
-    const detail::ImplicitConv implicit(active_in_, active_out_, in.h, in.w, shape_);
-    if (implicit.ready()) {
-      zero_chunk_grads(detail::ImplicitConv::chunks(in.n));
-      implicit.backward(in, dout, packed_.data(), !bias.value.empty(), chunk_grads_, din);
-      reduce_chunk_grads();
-      return;
-    }
+  if (const auto implicit = implicit_kernels(*this, in.h, in.w)) {
+    zero_chunk_grads(detail::ImplicitConv::chunks(in.n));
+    implicit->backward(in, dout, packed_.data(), !bias.value.empty(), chunk_grads_, din);
+    reduce_chunk_grads();
+    return;
   }
   if (din) din->resize(in.n, in.c, in.h, in.w);
   zero_chunk_grads(chunks);
@@ -447,10 +454,7 @@ void Conv2d::backward(const Tensor& in, const Tensor& dout, Tensor* din) {
   reduce_chunk_grads();
 }
 
-bool Conv2d::implicit_gemm(int height, int width) const {
-  return algorithm_ == ConvAlgorithm::automatic && detail::ImplicitConv::applies(shape_, active_in_, height, width) &&
-         detail::ImplicitConv(active_in_, active_out_, height, width, shape_).ready();
-}
+bool Conv2d::implicit_gemm(int height, int width) const { return implicit_kernels(*this, height, width).has_value(); }
 
 // One gradient buffer per chunk of images, summed in chunk order by reduce_chunk_grads: the
 // result does not depend on how many threads ran the chunks (docs/ARCHITECTURE.md, "Determinism").

@@ -63,6 +63,7 @@ class Conv2d {
   QuantRecipe::WeightScale weight_scale() const { return weight_scale_; }
 
   void set_algorithm(ConvAlgorithm algorithm) { algorithm_ = algorithm; }
+  ConvAlgorithm algorithm() const { return algorithm_; }
   // Whether a height x width input takes the implicit GEMM (where libxsmm has kernels).
   bool implicit_gemm(int height, int width) const;
 
